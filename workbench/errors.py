@@ -1,0 +1,71 @@
+"""The workbench's exception tree.
+
+Every error that can reach a user carries what it needs to be shown: the CLI prints
+`WorkbenchError` as one line and exits 2; the dev server turns `AwsError` into the HTTP
+answer AWS would give, in one place (`workbench.server.app`).
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """A problem the user can fix: a bad flag, template, file or trace."""
+
+
+class TemplateError(WorkbenchError):
+    """A SAM template the workbench cannot use; names the resource and property."""
+
+    def __init__(self, path: str, resource: str | None, prop: str | None, message: str) -> None:
+        where = ", ".join(
+            part for part in (
+                f"resource {resource}" if resource else "",
+                f"property {prop}" if prop else "",
+            ) if part
+        )
+        super().__init__(f"{path}: {where + ': ' if where else ''}{message}")
+        self.resource = resource
+        self.prop = prop
+
+
+class AwsError(Exception):
+    """An error AWS answers with: an HTTP status, an error type and a message."""
+
+    status = 500
+    error_type = "ServiceException"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# Lambda Invoke API errors (names and statuses as in the Lambda API reference).
+
+class ResourceNotFound(AwsError):
+    status = 404
+    error_type = "ResourceNotFoundException"
+
+
+class InvalidRequestContent(AwsError):
+    status = 400
+    error_type = "InvalidRequestContentException"
+
+
+class RequestTooLarge(AwsError):
+    status = 413
+    error_type = "RequestEntityTooLargeException"
+
+
+class TooManyRequests(AwsError):
+    """Throttled: reserved or account concurrency exhausted. Lambda never queues a sync invoke."""
+
+    status = 429
+    error_type = "TooManyRequestsException"
+
+    def __init__(
+        self,
+        message: str = "Rate Exceeded.",
+        reason: str = "ReservedFunctionConcurrentInvocationLimitExceeded",
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+
