@@ -30,8 +30,12 @@ def report_line(
     memory_size_mb: int,
     max_memory_used_mb: int,
     init_duration_ms: float | None = None,
+    error_type: str | None = None,
 ) -> str:
-    """The REPORT line; Init Duration appears on a cold start only, as on AWS."""
+    """The REPORT line; Init Duration appears on a cold start only, as on AWS.
+
+    When INIT failed, Lambda ends the line with the status and error type instead.
+    """
     fields = [
         f"REPORT RequestId: {request_id}",
         f"Duration: {duration_ms:.2f} ms",
@@ -41,6 +45,8 @@ def report_line(
     ]
     if init_duration_ms is not None:
         fields.append(f"Init Duration: {init_duration_ms:.2f} ms")
+    if error_type is not None:
+        fields += ["Status: error", f"Error Type: {error_type}"]
     return "\t".join(fields) + "\t"
 
 

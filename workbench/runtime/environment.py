@@ -1,0 +1,230 @@
+"""One execution environment: an OS process running the handler under awslambdaric.
+
+INIT happens in `start()` (a fresh process imports the handler; Init Duration is the time
+to its first `/invocation/next`). `invoke()` hands one event to the runtime and waits for
+its answer, a timeout, a crash or the memory limit, whichever comes first. After a
+timeout, crash or OOM the environment is dead, as on Lambda; the next call is cold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from workbench.runtime import errors, logs
+from workbench.runtime.api import NextEvent, Outcome, RuntimeApiServer
+from workbench.runtime.environ import lambda_environment, log_stream_name
+from workbench.runtime.memory import MemoryWatch
+from workbench.runtime.output import LogBuffer
+from workbench.runtime.process import (
+    OutputReader, Process, Spawner, SubprocessSpawner, exit_description, kill)
+from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
+from workbench.template import FunctionSpec
+
+# Lambda gives INIT 10 s for on-demand functions before it retries INIT inside the first
+# invoke under the function timeout; a local run simply allows the longer of the two.
+INIT_LIMIT_S = 10.0
+_ids = itertools.count(1)
+
+
+class Environment:
+    def __init__(self, spec: FunctionSpec, *, clock: Clock | None = None,
+                 region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID,
+                 extra_env: dict[str, str] | None = None,
+                 on_log: Callable[[str], None] | None = None,
+                 spawner: Spawner | None = None, provisioned: bool = False) -> None:
+        self.spec = spec
+        self.id = f"{spec.name}-{next(_ids)}"
+        self.clock = clock or RealClock()
+        self.region = region
+        self.arn = f"arn:aws:lambda:{region}:{account_id}:function:{spec.function_name or spec.name}"
+        self.extra_env = extra_env or {}
+        self.on_log = on_log
+        self.spawner = spawner or SubprocessSpawner()
+        self.provisioned = provisioned
+        self.state = "new"  # new -> starting -> idle <-> busy -> dead
+        self.pid: int | None = None
+        self.init_duration_ms: float | None = None
+        self.invocations = 0
+        self.started_at = time.time()
+        self.last_used = self.clock.now()
+        self.max_memory_mb = 0
+        self.retired = False  # hot reload: stop after the current invocation
+        self.log_stream = log_stream_name()
+        self._server = RuntimeApiServer()
+        self._buffer = LogBuffer()
+        self._process: Process | None = None
+        self._exit: asyncio.Task[int] | None = None
+        self._reader: OutputReader | None = None
+        self._memory: MemoryWatch | None = None
+        self._tmp: Path | None = None
+        self._cold_pending = not provisioned
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Run INIT; raise InitError (environment dead) if it fails."""
+        self.state = "starting"
+        await self._server.start()
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"workbench-{self.id}-"))
+        env = lambda_environment(self.spec, runtime_api=self._server.address, region=self.region,
+                                 tmp=self._tmp, log_stream=self.log_stream, extra=self.extra_env,
+                                 init_type="provisioned-concurrency" if self.provisioned
+                                 else "on-demand")
+        self._reader = OutputReader(self._buffer.write)
+        started = self.clock.now()
+        try:
+            self._process = await self.spawner.spawn(
+                self.spec.handler, env=env, cwd=self.spec.code_uri,
+                output_fd=self._reader.write_fd)
+        finally:
+            self._reader.close_write_end()
+        self.pid = self._process.pid
+        self._exit = asyncio.ensure_future(self._process.wait())
+        self._memory = MemoryWatch(self._process.pid, self.spec.memory_mb, self._on_oom)
+        ready = asyncio.ensure_future(self._server.state.waiting.wait())
+        outcome = asyncio.ensure_future(self._server.state.outcomes.get())
+        timer = asyncio.ensure_future(self.clock.sleep(max(INIT_LIMIT_S, self.spec.timeout_s)))
+        try:
+            done, _ = await asyncio.wait({ready, outcome, self._exit, timer},
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (ready, outcome, timer):
+                task.cancel()
+        self.init_duration_ms = (self.clock.now() - started) * 1000
+        self._memory.unwatch()
+        if ready in done and self._exit not in done:
+            self.state = "idle"
+            self.last_used = self.clock.now()
+            return
+        if outcome in done and not outcome.cancelled():
+            document = outcome.result()[1].body
+            error = errors.from_document(document)
+        elif self._exit in done:
+            error = errors.exit_error(None, exit_description(self._exit.result()),
+                                      self._memory.exceeded)
+        else:
+            error = errors.timeout_error(None, max(INIT_LIMIT_S, self.spec.timeout_s))
+        await self._die()
+        raise InitError(error.error_type, error.message, error.document,
+                        self._buffer.take(), self.init_duration_ms)
+
+    async def stop(self) -> None:
+        await self._die()
+
+    async def _die(self) -> None:
+        self.state = "dead"
+        if self._memory is not None:
+            self._memory.stop()
+        if self._process is not None:
+            kill(self._process)
+            if self._exit is not None:
+                await asyncio.shield(self._exit)
+        if self._reader is not None:
+            self._reader.drain()
+            self._reader.close()
+        await self._server.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def _on_oom(self) -> None:
+        if self._process is not None:
+            kill(self._process)
+
+    # -- invoke ------------------------------------------------------------------------
+
+    async def invoke(self, payload: bytes, *, request_id: str | None = None) -> InvocationResult:
+        assert self.state == "idle" and self._exit is not None and self._memory is not None
+        self.state = "busy"
+        request_id = request_id or str(uuid.uuid4())
+        cold, self._cold_pending = self._cold_pending, False
+        init_output = self._buffer.take()
+        deadline_ms = int((time.time() + self.spec.timeout_s) * 1000)
+        self._memory.watch()
+        started = self.clock.now()
+        await self._server.state.next_event.put(
+            NextEvent(request_id, payload, deadline_ms, self.arn))
+        outcome_task = asyncio.ensure_future(self._outcome(request_id))
+        timer = asyncio.ensure_future(self.clock.sleep(self.spec.timeout_s))
+        try:
+            done, _ = await asyncio.wait({outcome_task, self._exit, timer},
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            outcome_task.cancel()
+            timer.cancel()
+        duration_ms = (self.clock.now() - started) * 1000
+        self._memory.unwatch()
+        if self._reader is not None:
+            self._reader.drain()
+        result = self._judge(request_id, done, outcome_task, timer)
+        if result.error_type in errors.FATAL:
+            self.max_memory_mb = max(self.max_memory_mb, self._memory.peak_mb())
+            await self._die()
+        else:
+            self.max_memory_mb = max(self.max_memory_mb, self._memory.peak_mb())
+            self.state = "idle"
+        self.invocations += 1
+        self.last_used = self.clock.now()
+        if result.error_type == "Runtime.OutOfMemory":
+            # Lambda reports the limit as Max Memory Used when it kills for memory.
+            self.max_memory_mb = max(self.max_memory_mb, self.spec.memory_mb)
+        return self._result(request_id, result, duration_ms, cold, init_output)
+
+    async def _outcome(self, request_id: str) -> Outcome:
+        while True:
+            posted_id, outcome = await self._server.state.outcomes.get()
+            if posted_id == request_id:
+                return outcome
+
+    def _judge(self, request_id: str, done: set[asyncio.Future[object]],
+               outcome_task: asyncio.Future[Outcome], timer: asyncio.Future[None]) -> errors.Verdict:
+        assert self._exit is not None and self._memory is not None
+        if self._memory.check_peak():
+            if self._process is not None:
+                kill(self._process)
+            return errors.exit_error(request_id, "signal: killed", oom=True)
+        if outcome_task in done and not outcome_task.cancelled():
+            return errors.from_outcome(outcome_task.result())
+        if self._exit in done:
+            return errors.exit_error(request_id, exit_description(self._exit.result()),
+                                     self._memory.exceeded)
+        return errors.timeout_error(request_id, self.spec.timeout_s)
+
+    def _result(self, request_id: str, verdict: errors.Verdict, duration_ms: float, cold: bool,
+                init_output: str) -> InvocationResult:
+        init_ms = self.init_duration_ms if cold else None
+        lines = [init_output] if init_output else []
+        lines.append(logs.start_line(request_id) + "\n")
+        lines.append(self._buffer.take())
+        if verdict.log_line:
+            lines.append(verdict.log_line + "\n")
+        lines.append(logs.end_line(request_id) + "\n")
+        lines.append(logs.report_line(request_id, duration_ms, self.spec.memory_mb,
+                                      self.max_memory_mb, init_ms) + "\n")
+        text = "".join(lines)
+        if self.on_log is not None:
+            self.on_log(text)
+        return InvocationResult(
+            request_id=request_id, payload=verdict.document,
+            function_error=verdict.function_error, error_type=verdict.error_type,
+            duration_ms=duration_ms, init_duration_ms=init_ms,
+            max_memory_used_mb=self.max_memory_mb, memory_size_mb=self.spec.memory_mb,
+            cold=cold, logs=text, environment_id=self.id, function=self.spec.name)
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "id": self.id, "function": self.spec.name, "pid": self.pid, "state": self.state,
+            "provisioned": self.provisioned, "init_duration_ms": self.init_duration_ms,
+            "started_at": self.started_at, "invocations": self.invocations,
+            "max_memory_used_mb": self.max_memory_mb, "memory_size_mb": self.spec.memory_mb,
+            "log_stream": self.log_stream,
+        }
+

@@ -1,0 +1,81 @@
+"""What Lambda returns when an invocation does not end with a response.
+
+The error documents and types are Lambda's: a handler exception comes back as
+awslambdaric posted it; a timeout, a crash or the memory limit are written by the
+service (`Sandbox.Timedout`, `Runtime.ExitError`, `Runtime.OutOfMemory`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from workbench.runtime.api import Outcome
+
+# Lambda's synchronous response limit, as its error message states it.
+MAX_RESPONSE_BYTES = 6291556
+# After these the environment is discarded and the next invocation is cold.
+FATAL = frozenset({"Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    document: bytes
+    function_error: str | None = None  # "Unhandled", as the X-Amz-Function-Error header
+    error_type: str | None = None
+    log_line: str | None = None  # what the platform writes into the function's log
+
+    @property
+    def message(self) -> str:
+        try:
+            return str(json.loads(self.document).get("errorMessage", ""))
+        except (ValueError, AttributeError):
+            return ""
+
+
+def _document(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def from_outcome(outcome: Outcome) -> Verdict:
+    if outcome.kind == "response":
+        if len(outcome.body) > MAX_RESPONSE_BYTES:
+            message = (f"Response payload size exceeded maximum allowed payload size "
+                       f"({MAX_RESPONSE_BYTES} bytes).")
+            return Verdict(_document("Function.ResponseSizeTooLarge", message), "Unhandled",
+                           "Function.ResponseSizeTooLarge")
+        return Verdict(outcome.body)
+    return from_document(outcome.body, outcome.error_type)
+
+
+def from_document(document: bytes, error_type: str | None = None) -> Verdict:
+    """An error the runtime posted (handler exception or INIT failure), passed through."""
+    try:
+        parsed = json.loads(document)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        parsed = {"errorType": error_type or "Runtime.Unknown",
+                  "errorMessage": document.decode(errors="replace")}
+        document = json.dumps(parsed).encode()
+    return Verdict(document, "Unhandled", str(parsed.get("errorType") or error_type))
+
+
+def exit_error(request_id: str | None, description: str, oom: bool = False) -> Verdict:
+    """The runtime process died: os._exit, a signal, or killed for memory."""
+    error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
+    message = f"Error: Runtime exited with error: {description}"
+    if request_id:
+        message = f"RequestId: {request_id} {message}"
+    return Verdict(_document(error_type, message), "Unhandled", error_type,
+                   f"{message}\n{error_type}")
+
+
+def timeout_error(request_id: str | None, timeout_s: float) -> Verdict:
+    message = f"Task timed out after {timeout_s:.2f} seconds"
+    full = f"RequestId: {request_id} Error: {message}" if request_id else f"Error: {message}"
+    # The platform's log line: "<UTC timestamp> <request id> Task timed out after ..."
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() % 1 * 1000):03d}Z"
+    return Verdict(_document("Sandbox.Timedout", full), "Unhandled", "Sandbox.Timedout",
+                   f"{stamp} {request_id} {message}")

@@ -1,0 +1,208 @@
+"""The environment manager: every function's environments, and Lambda's scaling rules.
+
+Warm state lives here and nowhere else. An invocation takes an idle environment (warm)
+or starts one (cold); over the function's reserved concurrency, or the account's, it is
+throttled at once, as Lambda never queues a synchronous invoke. Idle environments are
+reclaimed after the keep-alive; provisioned ones are started up front and kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION
+from workbench.errors import RequestTooLarge, ResourceNotFound, TooManyRequests
+from workbench.runtime import logs
+from workbench.runtime.environment import Environment
+from workbench.runtime.logstore import LogStore
+from workbench.runtime.process import Spawner
+from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
+from workbench.template import FunctionSpec, Template
+
+# Lambda's synchronous invocation request limit, as its error message states it.
+MAX_REQUEST_BYTES = 6291456
+
+
+class FunctionPool:
+    def __init__(self, spec: FunctionSpec) -> None:
+        self.spec = spec
+        self.idle: list[Environment] = []  # most recently used last: reused first
+        self.alive: list[Environment] = []
+        self.in_flight = 0
+
+
+class Runtime:
+    def __init__(self, template: Template, *, clock: Clock | None = None,
+                 keepalive_s: float = DEFAULT_KEEPALIVE_S, account_concurrency: int = 1000,
+                 region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID,
+                 on_log: Callable[[str, str], None] | None = None,
+                 spawner: Spawner | None = None,
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.template = template
+        self.clock = clock or RealClock()
+        self.keepalive_s = keepalive_s
+        self.account_concurrency = account_concurrency
+        self.region = region
+        self.account_id = account_id
+        self.on_log = on_log
+        self.spawner = spawner
+        self.extra_env = extra_env or {}
+        self.logs = LogStore()
+        self.pools = {name: FunctionPool(spec) for name, spec in template.functions.items()}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._reaper: asyncio.Task[None] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start provisioned environments (their INIT happens now, not on first call)."""
+        await asyncio.gather(*(self._provision(pool) for pool in self.pools.values()))
+        if self.keepalive_s > 0:
+            self._reaper = asyncio.ensure_future(self._reap_forever())
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        everything = [env for pool in self.pools.values() for env in pool.alive]
+        await asyncio.gather(*(env.stop() for env in everything), return_exceptions=True)
+        for pool in self.pools.values():
+            pool.alive.clear()
+            pool.idle.clear()
+
+    async def _provision(self, pool: FunctionPool) -> None:
+        missing = pool.spec.provisioned_concurrency - sum(
+            e.provisioned and not e.retired for e in pool.alive)
+        envs = [self._new_environment(pool, provisioned=True) for _ in range(max(0, missing))]
+        results = await asyncio.gather(*(env.start() for env in envs), return_exceptions=True)
+        for env, result in zip(envs, results):
+            if isinstance(result, InitError):
+                pool.alive.remove(env)
+                self._log(pool.spec.name, result.logs)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                pool.idle.append(env)
+
+    # -- invoke ------------------------------------------------------------------------
+
+    async def invoke(self, function: str, payload: bytes, *,
+                     request_id: str | None = None) -> InvocationResult:
+        spec = self.template.function(function)
+        if spec is None:
+            raise ResourceNotFound(f"Function not found: arn:aws:lambda:{self.region}:"
+                                   f"{self.account_id}:function:{function}")
+        if len(payload) > MAX_REQUEST_BYTES:
+            raise RequestTooLarge(f"Request must be smaller than {MAX_REQUEST_BYTES} bytes "
+                                  "for the InvokeFunction operation")
+        pool = self.pools[spec.name]
+        self._admit(pool)  # synchronous: no other invocation can slip in between
+        request_id = request_id or str(uuid.uuid4())
+        try:
+            env = pool.idle.pop() if pool.idle else None
+            if env is None:
+                env = self._new_environment(pool, provisioned=False)
+                try:
+                    await env.start()
+                except InitError as error:
+                    pool.alive.remove(env)
+                    return self._init_failure(spec, env, error, request_id)
+            try:
+                return await env.invoke(payload, request_id=request_id)
+            finally:
+                await self._release(pool, env)
+        finally:
+            pool.in_flight -= 1
+
+    def _admit(self, pool: FunctionPool) -> None:
+        total = sum(p.in_flight for p in self.pools.values())
+        if total >= self.account_concurrency:
+            raise TooManyRequests(reason="ConcurrentInvocationLimitExceeded")
+        reserved = pool.spec.reserved_concurrency
+        if reserved is not None and pool.in_flight >= reserved:
+            raise TooManyRequests(reason="ReservedFunctionConcurrentInvocationLimitExceeded")
+        pool.in_flight += 1
+
+    async def _release(self, pool: FunctionPool, env: Environment) -> None:
+        if env.state == "dead":
+            with contextlib.suppress(ValueError):
+                pool.alive.remove(env)
+        elif env.retired:
+            pool.alive.remove(env)
+            await env.stop()
+        else:
+            pool.idle.append(env)
+
+    def _new_environment(self, pool: FunctionPool, *, provisioned: bool) -> Environment:
+        env = Environment(pool.spec, clock=self.clock, region=self.region,
+                          account_id=self.account_id, extra_env=self.extra_env,
+                          spawner=self.spawner, provisioned=provisioned,
+                          on_log=lambda text: self._log(pool.spec.name, text, env.log_stream))
+        pool.alive.append(env)
+        return env
+
+    def _init_failure(self, spec: FunctionSpec, env: Environment, error: InitError,
+                      request_id: str) -> InvocationResult:
+        # Lambda answers the invocation with INIT's error; the REPORT line carries it.
+        text = "".join([
+            error.logs, logs.start_line(request_id) + "\n", logs.end_line(request_id) + "\n",
+            logs.report_line(request_id, error.init_duration_ms, spec.memory_mb,
+                             env.max_memory_mb, error_type=error.error_type) + "\n"])
+        self._log(spec.name, text, env.log_stream)
+        return InvocationResult(
+            request_id=request_id, payload=error.document, function_error="Unhandled",
+            error_type=error.error_type, duration_ms=error.init_duration_ms,
+            init_duration_ms=error.init_duration_ms, max_memory_used_mb=env.max_memory_mb,
+            memory_size_mb=spec.memory_mb, cold=True, logs=text, environment_id=env.id,
+            function=spec.name)
+
+    def _log(self, function: str, text: str, stream: str = "") -> None:
+        if not text:
+            return
+        self.logs.append(function, stream, text)
+        if self.on_log is not None:
+            self.on_log(function, text)
+
+    # -- idle reclaim and hot reload ---------------------------------------------------
+
+    async def reap_idle(self) -> int:
+        """Stop environments idle for longer than the keep-alive; return how many."""
+        if self.keepalive_s <= 0:
+            return 0  # 0 means never reclaim
+        now = self.clock.now()
+        expired = []
+        for pool in self.pools.values():
+            for env in list(pool.idle):
+                if not env.provisioned and now - env.last_used >= self.keepalive_s:
+                    pool.idle.remove(env)
+                    pool.alive.remove(env)
+                    expired.append(env)
+        await asyncio.gather(*(env.stop() for env in expired))
+        return len(expired)
+
+    async def _reap_forever(self) -> None:
+        while True:
+            await self.clock.sleep(min(self.keepalive_s, 1.0))
+            await self.reap_idle()
+
+    async def retire(self, function: str) -> None:
+        """The function's code changed: idle environments go now, busy ones after their call."""
+        pool = self.pools[function]
+        idle, pool.idle = pool.idle, []
+        for env in pool.alive:
+            env.retired = True
+        for env in idle:
+            pool.alive.remove(env)
+        await asyncio.gather(*(env.stop() for env in idle))
+        if pool.spec.provisioned_concurrency:
+            task = asyncio.ensure_future(self._provision(pool))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def environments(self) -> list[dict[str, Any]]:
+        return [env.describe() for pool in self.pools.values() for env in pool.alive]
