@@ -94,8 +94,10 @@ def load(path: Path | str, *, region: str = DEFAULT_REGION) -> Template:
     try:
         document = load_yaml(text)
     except Exception as exc:  # noqa: BLE001 - yaml raises many types; all mean "not YAML"
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TemplateError(str(path), None, None, f"not valid YAML: {first_line}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise TemplateError(str(path), None, None, f"not valid YAML{where}: {problem}") from None
     return _Loader(path, document, region).load()
 
 
@@ -162,7 +164,7 @@ class _Loader:
             memory_mb=self._int(logical_id, "MemorySize", value("MemorySize", 128), 128, 10240),
             timeout_s=float(self._int(logical_id, "Timeout", value("Timeout", 3), 1, 900)),
             environment={str(k): self._env_value(logical_id, k, v) for k, v in environment.items()},
-            layers=tuple(self._layer(logical_id, layer) for layer in value("Layers") or []),
+            layers=tuple(self._layer(logical_id, layer) for layer in props.get("Layers") or []),
             reserved_concurrency=self._optional_int(
                 logical_id, "ReservedConcurrentExecutions", value("ReservedConcurrentExecutions"), 0),
             provisioned_concurrency=self._int(

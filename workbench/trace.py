@@ -28,7 +28,7 @@ class TraceRecord:
     time: float  # arrival, seconds since the epoch
     function: str  # the template's logical id
     source: Source
-    event: dict[str, Any]
+    event: Any  # a proxy event (dict) for API sources; any JSON value for "invoke"
     response: Any = None  # proxy response dict / Invoke payload; None when there was none
     status: int | None = None  # what the client saw
     duration_ms: float | None = None
@@ -60,8 +60,8 @@ class TraceRecord:
             raise ValueError("'function' must be a string")
         if data["source"] not in SOURCES:
             raise ValueError(f"'source' must be one of {', '.join(SOURCES)}")
-        if not isinstance(data["event"], dict):
-            raise ValueError("'event' must be a JSON object")
+        if data["source"] != "invoke" and not isinstance(data["event"], dict):
+            raise ValueError("'event' must be a JSON object (an API Gateway proxy event)")
         known = cls.__dataclass_fields__
         unknown = set(data) - set(known)
         if unknown:

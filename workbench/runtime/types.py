@@ -57,3 +57,38 @@ class RealClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+class FakeClock:
+    """A clock that moves only when told: `advance()` wakes the sleepers whose time came.
+
+    Lets tests of timeouts and idle reclaim run without waiting.
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self._now = start
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    def now(self) -> float:
+        return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self._now + seconds, future))
+        await future
+
+    @property
+    def sleepers(self) -> int:
+        return sum(not future.done() for _, future in self._sleepers)
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+        waiting = []
+        for deadline, future in self._sleepers:
+            if future.done():
+                continue
+            if deadline <= self._now:
+                future.set_result(None)
+            else:
+                waiting.append((deadline, future))
+        self._sleepers = waiting

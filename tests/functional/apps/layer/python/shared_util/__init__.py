@@ -1,0 +1,5 @@
+import os
+
+
+def greeting() -> str:
+    return os.environ.get("GREETING", "hello")

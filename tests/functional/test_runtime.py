@@ -1,0 +1,283 @@
+"""Real execution environments: real processes under awslambdaric, each way a call can end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from workbench import template
+from workbench.errors import RequestTooLarge, ResourceNotFound, TooManyRequests
+from workbench.runtime.logs import parse_report
+from workbench.runtime.pool import Runtime
+from workbench.runtime.reload import watch_code
+from workbench.runtime.types import FakeClock, InvocationResult
+
+pytestmark = pytest.mark.functional
+
+
+def event(action: str | None = None, **extra: Any) -> bytes:
+    return json.dumps({"action": action, **extra} if action else extra).encode()
+
+
+async def wait_until(predicate: Any, timeout: float = 10.0) -> None:
+    """Wait for a condition with a deadline (yielding to the loop), never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await asyncio.sleep(0.01)
+
+
+def reports(result: InvocationResult) -> list[Any]:
+    return [r for r in map(parse_report, result.logs.splitlines()) if r is not None]
+
+
+def test_cold_then_warm_reuses_the_environment(with_runtime: Any) -> None:
+    async def body(rt: Runtime) -> tuple[InvocationResult, InvocationResult]:
+        return await rt.invoke("Echo", event()), await rt.invoke("Echo", event())
+
+    first, second = with_runtime(body)
+    assert first.cold and first.init_duration_ms is not None and first.init_duration_ms > 0
+    assert not second.cold and second.init_duration_ms is None
+    assert first.environment_id == second.environment_id
+    (r1,), (r2,) = reports(first), reports(second)
+    assert r1.init_duration_ms is not None and r2.init_duration_ms is None
+    assert r1.request_id == first.request_id and r1.memory_size_mb == 256
+    assert 0 < r1.max_memory_used_mb < 256
+    assert first.logs.splitlines()[0].startswith("INIT: behaviours loaded")
+    assert f"START RequestId: {first.request_id} Version: $LATEST" in first.logs
+    assert f"END RequestId: {first.request_id}" in first.logs
+
+
+def test_context_and_environment_are_lambdas(with_runtime: Any) -> None:
+    async def body(rt: Runtime) -> InvocationResult:
+        return await rt.invoke("Echo", event("context"), request_id="req-123")
+
+    result = with_runtime(body)
+    seen = json.loads(result.json()["body"])
+    assert seen["request_id"] == "req-123"
+    assert seen["function_name"] == "Echo" and seen["memory"] == "256"
+    assert 0 < seen["remaining_ms"] <= 3000
+    assert seen["log_group"] == "/aws/lambda/Echo"
+    assert seen["log_stream"].split("/")[3].startswith("[$LATEST]")
+    assert seen["env"]["GREETING"] == "hello from the template"
+    assert seen["env"]["_HANDLER"] == "app.handler"
+    assert seen["env"]["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "3"
+    assert seen["env"]["LAMBDA_TASK_ROOT"].endswith("behaviours")
+    assert "workbench-Echo" in seen["tmp"]
+
+
+def test_handler_exception_keeps_the_environment(with_runtime: Any) -> None:
+    async def body(rt: Runtime) -> tuple[InvocationResult, InvocationResult]:
+        return await rt.invoke("Echo", event("raise")), await rt.invoke("Echo", event())
+
+    failed, after = with_runtime(body)
+    assert failed.function_error == "Unhandled" and failed.error_type == "ValueError"
+    document = failed.json()
+    assert document["errorMessage"] == "something broke"
+    assert set(document) >= {"errorMessage", "errorType", "requestId", "stackTrace"}
+    assert not after.cold and after.environment_id == failed.environment_id
+
+
+@pytest.mark.parametrize("action, description", [
+    ("exit", "exit status 3"),
+    ("kill", "signal: killed"),
+    ("segfault", "signal: segmentation fault"),
+])
+def test_a_dying_process_is_runtime_exit_error(with_runtime: Any, action: str,
+                                               description: str) -> None:
+    async def body(rt: Runtime) -> tuple[InvocationResult, InvocationResult]:
+        return await rt.invoke("Echo", event(action)), await rt.invoke("Echo", event())
+
+    died, next_call = with_runtime(body)
+    assert died.error_type == "Runtime.ExitError"
+    assert died.json()["errorMessage"].endswith(f"Runtime exited with error: {description}")
+    assert next_call.cold and next_call.environment_id != died.environment_id
+
+
+def test_timeout_on_a_fake_clock(with_runtime: Any) -> None:
+    clock = FakeClock()
+
+    async def body(rt: Runtime) -> tuple[InvocationResult, InvocationResult]:
+        await rt.invoke("Echo", event())  # warm it up
+        hanging = asyncio.ensure_future(rt.invoke("Echo", event("hang")))
+        await wait_until(lambda: any(e["state"] == "busy" for e in rt.environments())
+                         and clock.sleepers > 0)
+        clock.advance(3.0)
+        return await hanging, await rt.invoke("Echo", event())
+
+    timed_out, next_call = with_runtime(body, clock=clock)
+    assert timed_out.error_type == "Sandbox.Timedout"
+    assert timed_out.json()["errorMessage"].endswith("Task timed out after 3.00 seconds")
+    assert "Task timed out after 3.00 seconds" in timed_out.logs
+    assert next_call.cold
+
+
+def test_import_error_is_reported_at_init(with_runtime: Any) -> None:
+    async def body(rt: Runtime) -> InvocationResult:
+        return await rt.invoke("Broken", event())
+
+    result = with_runtime(body)
+    assert result.cold and result.error_type == "Runtime.ImportModuleError"
+    assert "module_that_does_not_exist" in result.json()["errorMessage"]
+    assert "Status: error\tError Type: Runtime.ImportModuleError" in result.logs
+
+
+def test_memory_over_the_limit_is_killed(with_runtime: Any) -> None:
+    async def body(rt: Runtime) -> InvocationResult:
+        return await rt.invoke("Echo", event("memory"))
+
+    result = with_runtime(body)
+    assert result.error_type == "Runtime.OutOfMemory"
+    assert result.max_memory_used_mb == 256
+    assert "Max Memory Used: 256 MB" in result.logs
+
+
+def test_reserved_concurrency_throttles_at_once(with_runtime: Any) -> None:
+    clock = FakeClock()
+
+    async def body(rt: Runtime) -> str:
+        hanging = asyncio.ensure_future(rt.invoke("Limited", event("hang")))
+        await wait_until(lambda: any(e["state"] == "busy" for e in rt.environments()))
+        with pytest.raises(TooManyRequests) as throttled:
+            await rt.invoke("Limited", event())
+        clock.advance(3.0)
+        await hanging
+        return throttled.value.reason
+
+    assert with_runtime(body, clock=clock) == "ReservedFunctionConcurrentInvocationLimitExceeded"
+
+
+def test_account_concurrency_throttles_across_functions(with_runtime: Any) -> None:
+    clock = FakeClock()
+
+    async def body(rt: Runtime) -> None:
+        hanging = asyncio.ensure_future(rt.invoke("Echo", event("hang")))
+        await wait_until(lambda: any(e["state"] == "busy" for e in rt.environments()))
+        with pytest.raises(TooManyRequests):
+            await rt.invoke("HttpEcho", event())
+        clock.advance(3.0)
+        await hanging
+
+    with_runtime(body, clock=clock, account_concurrency=1)
+
+
+def test_provisioned_environments_start_with_the_runtime(with_runtime: Any) -> None:
+    async def body(rt: Runtime) -> tuple[list[dict[str, Any]], InvocationResult]:
+        await rt.start()
+        before = rt.environments()
+        return before, await rt.invoke("Warm", event())
+
+    before, result = with_runtime(body, keepalive_s=0)
+    assert [e["function"] for e in before] == ["Warm"] and before[0]["provisioned"]
+    assert not result.cold and result.init_duration_ms is None
+    assert "Init Duration" not in result.logs
+
+
+def test_idle_environments_are_reclaimed_after_keepalive(with_runtime: Any) -> None:
+    clock = FakeClock()
+
+    async def body(rt: Runtime) -> tuple[int, int, InvocationResult]:
+        await rt.invoke("Echo", event())
+        clock.advance(9.0)
+        early = await rt.reap_idle()
+        clock.advance(1.0)
+        late = await rt.reap_idle()
+        return early, late, await rt.invoke("Echo", event())
+
+    early, late, next_call = with_runtime(body, clock=clock, keepalive_s=10.0)
+    assert (early, late) == (0, 1) and next_call.cold
+
+
+def test_keepalive_zero_never_reclaims(with_runtime: Any) -> None:
+    clock = FakeClock()
+
+    async def body(rt: Runtime) -> int:
+        await rt.invoke("Echo", event())
+        clock.advance(10_000.0)
+        return await rt.reap_idle()
+
+    assert with_runtime(body, clock=clock, keepalive_s=0) == 0
+
+
+def test_ten_megabytes_of_logs_stay_bounded(with_runtime: Any) -> None:
+    async def body(rt: Runtime) -> InvocationResult:
+        return await rt.invoke("Echo", event("big-log"))
+
+    result = with_runtime(body)
+    assert result.function_error is None
+    assert len(result.logs) < 1.2 * 1024 * 1024
+    assert "bytes of output dropped" in result.logs and "REPORT RequestId" in result.logs
+
+
+def test_response_over_six_megabytes_is_a_function_error(with_runtime: Any) -> None:
+    async def body(rt: Runtime) -> InvocationResult:
+        return await rt.invoke("Echo", event("big-response"))
+
+    result = with_runtime(body)
+    assert result.error_type == "Function.ResponseSizeTooLarge"
+
+
+def test_service_errors(with_runtime: Any) -> None:
+    async def body(rt: Runtime) -> None:
+        with pytest.raises(ResourceNotFound):
+            await rt.invoke("Nope", b"{}")
+        with pytest.raises(RequestTooLarge):
+            await rt.invoke("Echo", b'"' + b"x" * (6 * 1024 * 1024) + b'"')
+
+    with_runtime(body)
+
+
+def test_close_leaves_no_process(with_runtime: Any) -> None:
+    pids: list[int] = []
+
+    async def body(rt: Runtime) -> None:
+        await asyncio.gather(*(rt.invoke("Echo", event("context")) for _ in range(3)))
+        pids.extend(e["pid"] for e in rt.environments())
+
+    with_runtime(body)
+    assert len(pids) == 3
+    assert not [pid for pid in pids if psutil.pid_exists(pid)
+                and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+
+
+def test_hot_reload_runs_the_new_code(tmp_path: Path) -> None:
+    apps = Path(__file__).parent / "apps"
+    shutil.copytree(apps / "behaviours", tmp_path / "code")
+    shutil.copytree(apps / "layer", tmp_path / "layer")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Layer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: layer}}\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: code, Handler: app.handler, Runtime: python3.11,"
+        " Layers: [!Ref Layer]}\n")
+    tpl = template.load(tmp_path / "template.yaml")
+    reloaded: list[str] = []
+
+    class Listener:
+        def reloaded(self, function: str, changed: list[Path]) -> None:
+            reloaded.append(function)
+
+    async def main() -> tuple[str, str, bool]:
+        rt = Runtime(tpl)
+        watcher = asyncio.ensure_future(watch_code(rt, Listener()))
+        try:
+            before = json.loads((await rt.invoke("Fn", event())).json()["body"])["greeting"]
+            (tmp_path / "layer/python/shared_util/__init__.py").write_text(
+                "def greeting():\n    return 'changed'\n")
+            await wait_until(lambda: reloaded and not rt.environments())
+            result = await rt.invoke("Fn", event())
+            return before, json.loads(result.json()["body"])["greeting"], result.cold
+        finally:
+            watcher.cancel()
+            await rt.close()
+
+    before, after, cold = asyncio.run(main())
+    assert (before, after, cold) == ("hello", "changed", True)

@@ -1,0 +1,115 @@
+"""The workbench's pytest plugin (entry point `pytest11`), for users' test suites and ours.
+
+Fixtures:
+- `workbench_server`: start `workbench serve` for a template as a real process on a free
+  loopback port, wait for its health check, stop it after the test.
+- `workbench_invoke`: invoke a function of a template once through real environments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from workbench import template as templates
+from workbench.runtime.pool import Runtime
+from workbench.runtime.types import InvocationResult
+
+STARTUP_DEADLINE_S = 120.0  # provisioned environments of ML handlers INIT before health
+
+
+@dataclass
+class ServerProcess:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    args: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(template: Path, log_path: Path, *extra: str,
+                 deadline_s: float = STARTUP_DEADLINE_S) -> ServerProcess:
+    """Start `workbench serve` and return once GET /_workbench/health answers 200."""
+    port = free_port()
+    args = [sys.executable, "-m", "workbench.cli", "serve", "--template", str(template),
+            "--port", str(port), *extra]
+    log = log_path.open("wb")
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+    server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path, args)
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"workbench serve exited with {process.returncode}:\n"
+                               f"{server.output()}")
+        try:
+            if httpx.get(f"{server.url}/_workbench/health", timeout=1.0).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)  # polling interval of the health check, not a wait for readiness
+    server.stop(signal.SIGKILL)
+    raise RuntimeError(f"workbench serve not healthy within {deadline_s} s:\n{server.output()}")
+
+
+@pytest.fixture
+def workbench_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Factory: `workbench_server(template_path, *serve_flags)` -> a running server."""
+    started: list[ServerProcess] = []
+
+    def start(template: Path | str, *extra: str) -> ServerProcess:
+        server = start_server(Path(template), tmp_path / f"serve-{len(started)}.log", *extra)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def workbench_invoke() -> Callable[..., InvocationResult]:
+    """`workbench_invoke(template_path, function, event)`: one invocation in a fresh runtime."""
+
+    def invoke(template: Path | str, function: str, event: Any) -> InvocationResult:
+        async def main() -> InvocationResult:
+            runtime = Runtime(templates.load(Path(template)), keepalive_s=0)
+            try:
+                return await runtime.invoke(function, json.dumps(event).encode())
+            finally:
+                await runtime.close()
+
+        return asyncio.run(main())
+
+    return invoke
