@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 import pytest
 
 from workbench import template
+from workbench.runtime.forkserver import ForkServerSpawner
 from workbench.runtime.pool import Runtime
+from workbench.runtime.process import SubprocessSpawner
 
 APPS = Path(__file__).parent / "apps"
 T = TypeVar("T")
@@ -19,17 +21,25 @@ def apps_template() -> template.Template:
     return template.load(APPS / "template.yaml")
 
 
+@pytest.fixture(params=["fork", "subprocess"])
+def spawner_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def with_runtime(apps_template: template.Template) -> Callable[..., Any]:
-    """Run `body(runtime)` inside a fresh event loop with a Runtime that is always closed."""
+def with_runtime(apps_template: template.Template, spawner_kind: str) -> Callable[..., Any]:
+    """Run `body(runtime)` in a fresh event loop with a Runtime that is always closed,
+    once per way of spawning environments (fork server and fresh interpreter)."""
 
     def run(body: Callable[[Runtime], Awaitable[T]], **options: Any) -> T:
         async def main() -> T:
-            runtime = Runtime(apps_template, **options)
+            spawner = ForkServerSpawner() if spawner_kind == "fork" else SubprocessSpawner()
+            runtime = Runtime(apps_template, spawner=spawner, **options)
             try:
                 return await body(runtime)
             finally:
                 await runtime.close()
+                await spawner.close()
 
         return asyncio.run(main())
 

@@ -14,17 +14,28 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION
-from workbench.errors import RequestTooLarge, ResourceNotFound, TooManyRequests
+from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION, env
+from workbench.errors import RequestTooLarge, ResourceNotFound, TooManyRequests, WorkbenchError
 from workbench.runtime import logs
 from workbench.runtime.environment import Environment
 from workbench.runtime.logstore import LogStore
-from workbench.runtime.process import Spawner
+from workbench.runtime.forkserver import ForkServerSpawner
+from workbench.runtime.process import Spawner, SubprocessSpawner
 from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
 from workbench.template import FunctionSpec, Template
 
 # Lambda's synchronous invocation request limit, as its error message states it.
 MAX_REQUEST_BYTES = 6291456
+
+
+def default_spawner() -> Spawner:
+    """The fork server, unless WORKBENCH_SPAWNER=subprocess asks for a new interpreter each."""
+    choice = env("SPAWNER", "fork")
+    if choice == "subprocess":
+        return SubprocessSpawner()
+    if choice != "fork":
+        raise WorkbenchError(f"WORKBENCH_SPAWNER must be 'fork' or 'subprocess', not {choice!r}")
+    return ForkServerSpawner()
 
 
 class FunctionPool:
@@ -49,7 +60,8 @@ class Runtime:
         self.region = region
         self.account_id = account_id
         self.on_log = on_log
-        self.spawner = spawner
+        self._owns_spawner = spawner is None
+        self.spawner = spawner or default_spawner()
         self.extra_env = extra_env or {}
         self.logs = LogStore()
         self.pools = {name: FunctionPool(spec) for name, spec in template.functions.items()}
@@ -60,6 +72,7 @@ class Runtime:
 
     async def start(self) -> None:
         """Start provisioned environments (their INIT happens now, not on first call)."""
+        await self.spawner.prepare()
         await asyncio.gather(*(self._provision(pool) for pool in self.pools.values()))
         if self.keepalive_s > 0:
             self._reaper = asyncio.ensure_future(self._reap_forever())
@@ -74,6 +87,8 @@ class Runtime:
         for pool in self.pools.values():
             pool.alive.clear()
             pool.idle.clear()
+        if self._owns_spawner:
+            await self.spawner.close()
 
     async def _provision(self, pool: FunctionPool) -> None:
         missing = pool.spec.provisioned_concurrency - sum(

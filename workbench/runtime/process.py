@@ -27,6 +27,11 @@ class Spawner(Protocol):
     async def spawn(self, handler: str, *, env: dict[str, str], cwd: Path,
                     output_fd: int) -> Process: ...
 
+    async def prepare(self) -> None:
+        """Get ready to spawn quickly (called once when the runtime starts)."""
+
+    async def close(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class SubprocessSpawner:
@@ -42,6 +47,12 @@ class SubprocessSpawner:
             stdout=output_fd, stderr=output_fd,
             start_new_session=True,  # its own process group: kill takes its children too
         )
+
+    async def prepare(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
 
 
 def kill(process: Process) -> None:
