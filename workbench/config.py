@@ -59,7 +59,7 @@ def settings(**flags: object) -> Settings:
     for key, value in {**from_env, **{k: v for k, v in flags.items() if v is not None}}.items():
         if value is not None:
             merged[key] = value
-    return Settings(**_coerce(merged))
+    return Settings(**_coerce(merged))  # type: ignore[arg-type]  # _coerce checked them
 
 
 def _coerce(values: dict[str, object]) -> dict[str, object]:
@@ -74,7 +74,7 @@ def _coerce(values: dict[str, object]) -> dict[str, object]:
             except ValueError:
                 from workbench.errors import WorkbenchError
 
-                raise WorkbenchError(f"{ENV_PREFIX}{key.upper()}: not a valid value: {value!r}")
+                raise WorkbenchError(f"{key}: not a valid value: {value!r}") from None
         else:
             out[key] = value
     return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from cfn_tools import load_yaml  # type: ignore[import-untyped]
+from cfn_tools import load_yaml
 
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from workbench.errors import TemplateError
@@ -26,6 +26,9 @@ IMPLICIT_HTTP_API = "ServerlessHttpApi"
 IMPLICIT_REST_STAGE = "Prod"
 IMPLICIT_HTTP_STAGE = "$default"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+_API_RESOURCES: dict[str, ApiKind] = {"AWS::Serverless::Api": "rest",
+                                      "AWS::Serverless::HttpApi": "http"}
+_API_EVENTS: dict[str, ApiKind] = {"Api": "rest", "HttpApi": "http"}
 SUPPORTED_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
 
 
@@ -166,7 +169,8 @@ class _Loader:
             environment={str(k): self._env_value(logical_id, k, v) for k, v in environment.items()},
             layers=tuple(self._layer(logical_id, layer) for layer in props.get("Layers") or []),
             reserved_concurrency=self._optional_int(
-                logical_id, "ReservedConcurrentExecutions", value("ReservedConcurrentExecutions"), 0),
+                logical_id, "ReservedConcurrentExecutions",
+                value("ReservedConcurrentExecutions"), 0),
             provisioned_concurrency=self._int(
                 logical_id, "ProvisionedConcurrencyConfig",
                 self._resolve(provisioned.get("ProvisionedConcurrentExecutions", 0), logical_id,
@@ -208,8 +212,7 @@ class _Loader:
     def _explicit_apis(self) -> dict[str, Api]:
         apis: dict[str, Api] = {}
         for logical_id, resource in self.resources.items():
-            kind: ApiKind | None = {"AWS::Serverless::Api": "rest",
-                                    "AWS::Serverless::HttpApi": "http"}.get(_type(resource))
+            kind = _API_RESOURCES.get(_type(resource) or "")
             if kind is not None:
                 apis[logical_id] = self._api(logical_id, kind, resource.get("Properties") or {})
         return apis
@@ -234,7 +237,7 @@ class _Loader:
         routes = []
         events = (resource.get("Properties") or {}).get("Events") or {}
         for event_id, event in dict(events).items():
-            kind: ApiKind | None = {"Api": "rest", "HttpApi": "http"}.get(event.get("Type"))
+            kind = _API_EVENTS.get(str(event.get("Type")))
             if kind is None:
                 continue  # S3, SQS, Schedule... events are not HTTP routes
             prop = f"Events.{event_id}"
@@ -251,7 +254,7 @@ class _Loader:
             version = str(props.get("PayloadFormatVersion", "2.0" if kind == "http" else "1.0"))
             if version not in ("1.0", "2.0"):
                 raise self.fail(function, f"{prop}.PayloadFormatVersion", "must be 1.0 or 2.0")
-            _check_path_template(path, lambda msg: self.fail(function, f"{prop}.Path", msg))
+            _check_path_template(path, self.fail, function, f"{prop}.Path")
             routes.append(Route(api_id, kind, method, path, function, version))  # type: ignore[arg-type]
         return routes
 
@@ -266,8 +269,8 @@ class _Loader:
             return implicit
         target = ref.get("Ref") if isinstance(ref, dict) else ref
         if target not in apis or apis[target].kind != kind:
-            raise self.fail(function, f"{prop}.{ref_prop}",
-                            f"{ref!r} is not an AWS::Serverless::{'Api' if kind == 'rest' else 'HttpApi'} "
+            wanted = "AWS::Serverless::Api" if kind == "rest" else "AWS::Serverless::HttpApi"
+            raise self.fail(function, f"{prop}.{ref_prop}", f"{ref!r} is not an {wanted} "
                             "in this template")
         return str(target)
 
@@ -326,12 +329,12 @@ def _type(resource: Any) -> str | None:
     return resource.get("Type") if isinstance(resource, dict) else None
 
 
-def _check_path_template(path: str, fail: Any) -> None:
+def _check_path_template(path: str, fail: Any, resource: str, prop: str) -> None:
     if path == "$default":
         return
     for segment in path.strip("/").split("/"):
         if "{" in segment or "}" in segment:
             if not re.fullmatch(r"\{[A-Za-z0-9_.-]+\+?\}", segment):
-                raise fail(f"bad path parameter segment {segment!r}")
+                raise fail(resource, prop, f"bad path parameter segment {segment!r}")
     if "+}" in path and not path.rstrip("/").endswith("+}"):
-        raise fail("a greedy {name+} parameter must be the last segment")
+        raise fail(resource, prop, "a greedy {name+} parameter must be the last segment")

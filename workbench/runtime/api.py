@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Literal
 
-import httptools  # type: ignore[import-not-found]
+import httptools
 
 PREFIX = b"/2018-06-01/runtime"
 # Lambda caps a synchronous response at 6 MB; we still read more, to report the size.

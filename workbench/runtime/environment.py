@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from workbench.runtime import errors, logs
@@ -24,7 +25,13 @@ from workbench.runtime.environ import lambda_environment, log_stream_name
 from workbench.runtime.memory import MemoryWatch
 from workbench.runtime.output import LogBuffer
 from workbench.runtime.process import (
-    OutputReader, Process, Spawner, SubprocessSpawner, exit_description, kill)
+    OutputReader,
+    Process,
+    Spawner,
+    SubprocessSpawner,
+    exit_description,
+    kill,
+)
 from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
 from workbench.template import FunctionSpec
 
@@ -44,7 +51,8 @@ class Environment:
         self.id = f"{spec.name}-{next(_ids)}"
         self.clock = clock or RealClock()
         self.region = region
-        self.arn = f"arn:aws:lambda:{region}:{account_id}:function:{spec.function_name or spec.name}"
+        name = spec.function_name or spec.name
+        self.arn = f"arn:aws:lambda:{region}:{account_id}:function:{name}"
         self.extra_env = extra_env or {}
         self.on_log = on_log
         self.spawner = spawner or SubprocessSpawner()
@@ -75,7 +83,8 @@ class Environment:
         await self._server.start()
         self._tmp = Path(tempfile.mkdtemp(prefix=f"workbench-{self.id}-"))
         env = lambda_environment(self.spec, runtime_api=self._server.address, region=self.region,
-                                 tmp=self._tmp, log_stream=self.log_stream, extra=self.extra_env,
+                                 tmp=self._tmp, log_stream=self.log_stream,
+                                 extra=self.extra_env,
                                  init_type="provisioned-concurrency" if self.provisioned
                                  else "on-demand")
         self._reader = OutputReader(self._buffer.write)
@@ -113,7 +122,7 @@ class Environment:
         else:
             error = errors.timeout_error(None, max(INIT_LIMIT_S, self.spec.timeout_s))
         await self._die()
-        raise InitError(error.error_type, error.message, error.document,
+        raise InitError(error.error_type or "Runtime.Unknown", error.message, error.document,
                         self._buffer.take(), self.init_duration_ms)
 
     async def stop(self) -> None:
@@ -164,7 +173,7 @@ class Environment:
         self._memory.unwatch()
         if self._reader is not None:
             self._reader.drain()
-        result = self._judge(request_id, done, outcome_task, timer)
+        result = self._judge(request_id, done, outcome_task)  # type: ignore[arg-type]
         if result.error_type in errors.FATAL:
             self.max_memory_mb = max(self.max_memory_mb, self._memory.peak_mb())
             await self._die()
@@ -184,8 +193,8 @@ class Environment:
             if posted_id == request_id:
                 return outcome
 
-    def _judge(self, request_id: str, done: set[asyncio.Future[object]],
-               outcome_task: asyncio.Future[Outcome], timer: asyncio.Future[None]) -> errors.Verdict:
+    def _judge(self, request_id: str, done: set[asyncio.Future[Any]],
+               outcome_task: asyncio.Future[Outcome]) -> errors.Verdict:
         assert self._exit is not None and self._memory is not None
         if self._memory.check_peak():
             if self._process is not None:

@@ -76,6 +76,7 @@ def timeout_error(request_id: str | None, timeout_s: float) -> Verdict:
     message = f"Task timed out after {timeout_s:.2f} seconds"
     full = f"RequestId: {request_id} Error: {message}" if request_id else f"Error: {message}"
     # The platform's log line: "<UTC timestamp> <request id> Task timed out after ..."
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() % 1 * 1000):03d}Z"
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
     return Verdict(_document("Sandbox.Timedout", full), "Unhandled", "Sandbox.Timedout",
                    f"{stamp} {request_id} {message}")

@@ -9,7 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
-from workbench.runtime.process import SubprocessSpawner
+from workbench.runtime.process import Process, SubprocessSpawner
 
 # awslambdaric reads these at import; an environment that sets them gets its own interpreter.
 IMPORT_TIME_SETTINGS = ("AWS_LAMBDA_LOG_FORMAT", "AWS_LAMBDA_LOG_LEVEL")
@@ -41,7 +41,7 @@ class ForkServerSpawner:
         self._lock = asyncio.Lock()
 
     async def spawn(self, handler: str, *, env: dict[str, str], cwd: Path,
-                    output_fd: int) -> ForkedProcess | asyncio.subprocess.Process:
+                    output_fd: int) -> Process:
         if any(env.get(key, "") != os.environ.get(key, "") for key in IMPORT_TIME_SETTINGS):
             return await self._fallback.spawn(handler, env=env, cwd=cwd, output_fd=output_fd)
         async with self._lock:

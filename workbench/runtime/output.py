@@ -35,7 +35,8 @@ class LogBuffer:
         """Everything kept since the last take, as text; says how much was dropped."""
         text = b"".join(self._chunks).decode("utf-8", errors="replace")
         if self._dropped:
-            text = f"[workbench: {self._dropped} bytes of output dropped, over {self.limit} kept]\n" + text
+            note = f"[workbench: {self._dropped} bytes of output dropped, over {self.limit} kept]"
+            text = note + "\n" + text
         self._chunks.clear()
         self._size = self._dropped = 0
         if text and not text.endswith("\n"):

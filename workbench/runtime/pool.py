@@ -14,12 +14,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION, env
+from workbench import config
+from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION
 from workbench.errors import RequestTooLarge, ResourceNotFound, TooManyRequests, WorkbenchError
 from workbench.runtime import logs
 from workbench.runtime.environment import Environment
-from workbench.runtime.logstore import LogStore
 from workbench.runtime.forkserver import ForkServerSpawner
+from workbench.runtime.logstore import LogStore
 from workbench.runtime.process import Spawner, SubprocessSpawner
 from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
 from workbench.template import FunctionSpec, Template
@@ -30,7 +31,7 @@ MAX_REQUEST_BYTES = 6291456
 
 def default_spawner() -> Spawner:
     """The fork server, unless WORKBENCH_SPAWNER=subprocess asks for a new interpreter each."""
-    choice = env("SPAWNER", "fork")
+    choice = config.env("SPAWNER", "fork")
     if choice == "subprocess":
         return SubprocessSpawner()
     if choice != "fork":
@@ -95,7 +96,7 @@ class Runtime:
             e.provisioned and not e.retired for e in pool.alive)
         envs = [self._new_environment(pool, provisioned=True) for _ in range(max(0, missing))]
         results = await asyncio.gather(*(env.start() for env in envs), return_exceptions=True)
-        for env, result in zip(envs, results):
+        for env, result in zip(envs, results, strict=True):
             if isinstance(result, InitError):
                 pool.alive.remove(env)
                 self._log(pool.spec.name, result.logs)

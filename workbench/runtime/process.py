@@ -18,7 +18,9 @@ from typing import Protocol
 
 class Process(Protocol):
     pid: int
-    returncode: int | None
+
+    @property
+    def returncode(self) -> int | None: ...
 
     async def wait(self) -> int: ...
 

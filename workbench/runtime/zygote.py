@@ -12,12 +12,15 @@ are JSON lines `{"pid": N}` (in request order) and `{"exited": N, "status": S}`.
 
 from __future__ import annotations
 
+import importlib  # noqa: E402,F401
 import json
+import logging  # noqa: E402,F401
 import os
 import select
 import signal
 import socket
 import sys
+import traceback  # noqa: E402,F401
 
 # What awslambdaric needs, imported once. Its C runtime client fixes its endpoint when
 # its C extension `runtime_client` is loaded (once per process), so it, and the modules
@@ -26,9 +29,6 @@ import awslambdaric.lambda_config  # noqa: E402,F401
 import awslambdaric.lambda_context  # noqa: E402,F401
 import awslambdaric.lambda_runtime_log_utils  # noqa: E402,F401
 import awslambdaric.lambda_runtime_marshaller  # noqa: E402,F401
-import importlib  # noqa: E402,F401
-import logging  # noqa: E402,F401
-import traceback  # noqa: E402,F401
 
 BASE_PATH = sys.path[1:]  # without this module's own directory entry
 
@@ -84,11 +84,11 @@ def serve(control: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     buffer = b""
     while True:
-        ready, _, _ = select.select([control, wake_r], [], [])
+        ready, _, _ = select.select([control.fileno(), wake_r], [], [])
         if wake_r in ready:
             os.read(wake_r, 4096)
             _reap(control)
-        if control not in ready:
+        if control.fileno() not in ready:
             continue
         data, fds, _, _ = socket.recv_fds(control, 1 << 20, 4)
         if not data:

@@ -51,9 +51,11 @@ def handler(event, context):
     if action == "context":
         return {"statusCode": 200, "body": json.dumps({
             "request_id": context.aws_request_id, "function_name": context.function_name,
-            "memory": context.memory_limit_in_mb, "remaining_ms": context.get_remaining_time_in_millis(),
+            "memory": context.memory_limit_in_mb,
+            "remaining_ms": context.get_remaining_time_in_millis(),
             "log_group": context.log_group_name, "log_stream": context.log_stream_name,
-            "env": {k: v for k, v in os.environ.items() if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "GREETING"))},
+            "env": {k: v for k, v in os.environ.items()
+                    if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "GREETING"))},
             "pid": os.getpid(), "init_pid": INIT_PID, "tmp": os.environ.get("TMPDIR")})}
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},

@@ -1,0 +1,45 @@
+"""`workbench functions`: what the template defines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+from pathlib import Path
+
+from workbench import config, template
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("functions", help="list the template's functions and routes")
+    parser.add_argument("--template", type=Path)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = config.settings(template=args.template)
+    tpl = template.load(settings.template, region=settings.region)
+    rows: list[dict[str, Any]] = []
+    for spec in tpl.functions.values():
+        routes = [f"{r.method} {r.path} ({tpl.apis[r.api_id].kind})"
+                  for r in tpl.routes if r.function == spec.name]
+        rows.append({
+            "name": spec.name, "handler": spec.handler, "runtime": spec.runtime,
+            "code_uri": str(spec.code_uri), "memory_mb": spec.memory_mb,
+            "timeout_s": spec.timeout_s, "reserved": spec.reserved_concurrency,
+            "provisioned": spec.provisioned_concurrency,
+            "layers": [str(p) for p in spec.layers], "routes": routes})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        limits = f"{row['memory_mb']} MB, {row['timeout_s']:g} s"
+        if row["reserved"] is not None:
+            limits += f", reserved {row['reserved']}"
+        if row["provisioned"]:
+            limits += f", provisioned {row['provisioned']}"
+        print(f"{row['name']}  {row['handler']}  {row['runtime']}  ({limits})")
+        for route in row["routes"]:
+            print(f"    {route}")
+    return 0

@@ -1,0 +1,42 @@
+"""`workbench serve`: the dev server for the template's functions."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench import config
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="run the dev server: API Gateway routes and the Lambda Invoke API")
+    parser.add_argument("--template", type=Path, help="SAM template (default template.yaml)")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default 3000)")
+    parser.add_argument("--keepalive", type=float, dest="keepalive_s", metavar="S",
+                        help="seconds an idle environment is kept (default 600; 0 = forever)")
+    parser.add_argument("--record", type=Path, metavar="DIR",
+                        help="write every invocation to a trace in DIR")
+    parser.add_argument("--no-reload", action="store_false", dest="hot_reload", default=None,
+                        help="do not retire environments when code changes")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print one line per invocation, not the function logs")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from workbench.server.app import create_app
+    from workbench.server.console import Console
+    from workbench.server.protocol import CasePreservingProtocol
+
+    settings = config.settings(template=args.template, host=args.host, port=args.port,
+                               keepalive_s=args.keepalive_s, hot_reload=args.hot_reload)
+    app = create_app(settings, record_dir=args.record, console=Console(show_logs=not args.quiet))
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=settings.host, port=settings.port, http=CasePreservingProtocol,
+        log_level="warning", lifespan="on", timeout_graceful_shutdown=5))
+    server.run()
+    return 0 if server.started else 2

@@ -1,0 +1,1 @@
+"""The dev server: API Gateway routes, the Lambda Invoke API and the workbench's own endpoints."""

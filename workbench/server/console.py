@@ -1,0 +1,60 @@
+"""What the developer sees in the terminal: routes at start, one line per invocation, logs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from workbench.runtime.types import InvocationResult
+from workbench.template import Template
+
+
+class Console:
+    def __init__(self, out: TextIO = sys.stdout, *, show_logs: bool = True) -> None:
+        self.out = out
+        self.show_logs = show_logs
+
+    def banner(self, template: Template, base_url: str) -> None:
+        lines = [f"Lambda Workbench serving {template.path} on {base_url}"]
+        for route in template.routes:
+            api = template.apis[route.api_id]
+            lines.append(f"  Mounted {route.function} at {base_url}{_path(route.path)} "
+                         f"[{route.method}] ({'REST API' if api.kind == 'rest' else 'HTTP API'}, "
+                         f"payload {route.payload_version})")
+        lines.append(f"  Invoke API: {base_url}/2015-03-31/functions/<name>/invocations")
+        for spec in template.functions.values():
+            notes = []
+            if spec.provisioned_concurrency:
+                notes.append(f"provisioned {spec.provisioned_concurrency}")
+            if spec.reserved_concurrency is not None:
+                notes.append(f"reserved {spec.reserved_concurrency}")
+            extra = f", {', '.join(notes)}" if notes else ""
+            lines.append(f"  Function {spec.name}: {spec.handler}, {spec.memory_mb} MB, "
+                         f"{spec.timeout_s:g} s{extra}")
+        self._write("\n".join(lines) + "\n")
+
+    def invocation(self, result: InvocationResult, status: int | None) -> None:
+        kind = "cold" if result.cold else "warm"
+        error = f" {result.error_type}" if result.error_type else ""
+        shown = f" -> {status}" if status is not None else ""
+        self._write(f"[{result.function}] {kind} {result.duration_ms:.1f} ms{shown}{error}\n")
+
+    def throttled(self, function: str, status: int) -> None:
+        self._write(f"[{function}] throttled -> {status}\n")
+
+    def reloaded(self, function: str, changed: list[Path]) -> None:
+        names = ", ".join(p.name for p in changed[:3]) + (" ..." if len(changed) > 3 else "")
+        self._write(f"[{function}] code changed ({names}): next invocation starts cold\n")
+
+    def function_log(self, function: str, text: str) -> None:
+        if self.show_logs:
+            self._write("".join(f"  {function} | {line}\n" for line in text.splitlines()))
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+
+def _path(path: str) -> str:
+    return "/*" if path == "$default" else path

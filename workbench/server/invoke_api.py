@@ -1,0 +1,127 @@
+"""The Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`), as boto3 calls it.
+
+Status codes, headers and error bodies follow the Lambda API reference, so
+`boto3.client("lambda", endpoint_url=...)` behaves as against AWS: 200 with
+X-Amz-Function-Error for a function error, 202 for Event, 204 for DryRun, and the
+service's errors (404, 400, 413, 429) as `x-amzn-ErrorType` plus a JSON message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from dataclasses import dataclass, field
+
+from workbench.errors import AwsError, InvalidRequestContent, ResourceNotFound, TooManyRequests
+from workbench.runtime.pool import Runtime
+from workbench.runtime.types import InvocationResult
+from workbench.trace import TraceRecord
+
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+# X-Amz-Log-Result carries the last 4 KB of the invocation's log.
+LOG_TAIL_BYTES = 4096
+# Lambda retries a throttled asynchronous invocation; locally a short, bounded backoff.
+EVENT_RETRY_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)
+
+
+@dataclass
+class InvokeAnswer:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    record: TraceRecord | None = None
+    result: InvocationResult | None = None
+
+
+def error_answer(error: AwsError) -> InvokeAnswer:
+    body: dict[str, str] = {"Type": "User", "message": error.message}
+    if isinstance(error, TooManyRequests):
+        body["Reason"] = error.reason
+    return InvokeAnswer(error.status, json.dumps(body).encode(),
+                        {"x-amzn-ErrorType": error.error_type,
+                         "Content-Type": "application/json"})
+
+
+async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type: str,
+                 log_type: str, qualifier: str | None, background: set[asyncio.Task[object]],
+                 ) -> InvokeAnswer:
+    try:
+        return await _invoke(runtime, name, payload, invocation_type, log_type, qualifier,
+                             background)
+    except AwsError as error:
+        answer = error_answer(error)
+        if isinstance(error, TooManyRequests):
+            spec = runtime.template.function(name)
+            answer.record = TraceRecord(time=time.time(), function=spec.name if spec else name,
+                                        source="invoke", event=_event(payload),
+                                        status=429, throttled=True)
+        return answer
+
+
+async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: str,
+                  log_type: str, qualifier: str | None,
+                  background: set[asyncio.Task[object]]) -> InvokeAnswer:
+    spec = runtime.template.function(name)
+    if spec is None or qualifier not in (None, "", "$LATEST"):
+        raise ResourceNotFound(f"Function not found: arn:aws:lambda:{runtime.region}:"
+                               f"{runtime.account_id}:function:{name}"
+                               + (f":{qualifier}" if qualifier else ""))
+    if invocation_type not in INVOCATION_TYPES:
+        raise InvalidRequestContent(f"1 validation error detected: Value '{invocation_type}' at "
+                                    "'invocationType' failed to satisfy constraint: Member must "
+                                    f"satisfy enum value set: [{', '.join(INVOCATION_TYPES)}]")
+    payload = payload or b"{}"  # an invoke without a payload hands the handler {}
+    _check_json(payload)
+    if invocation_type == "DryRun":
+        return InvokeAnswer(204, b"")
+    if invocation_type == "Event":
+        task = asyncio.ensure_future(_invoke_later(runtime, spec.name, payload))
+        background.add(task)
+        task.add_done_callback(background.discard)
+        return InvokeAnswer(202, b"")
+    arrival = time.time()
+    result = await runtime.invoke(spec.name, payload)
+    headers = {"X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
+    if result.function_error:
+        headers["X-Amz-Function-Error"] = result.function_error
+    if log_type == "Tail":
+        tail = result.logs.encode()[-LOG_TAIL_BYTES:]
+        headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
+    record = TraceRecord(
+        time=arrival, function=spec.name, source="invoke", event=_event(payload),
+        response=_event(result.payload), status=200, duration_ms=round(result.duration_ms, 3),
+        init_duration_ms=result.init_duration_ms, cold=result.cold,
+        error_type=result.error_type, max_memory_used_mb=result.max_memory_used_mb,
+        request_id=result.request_id)
+    return InvokeAnswer(200, result.payload, headers, record, result)
+
+
+async def _invoke_later(runtime: Runtime, function: str, payload: bytes) -> None:
+    for delay in (*EVENT_RETRY_DELAYS_S, None):
+        try:
+            await runtime.invoke(function, payload)
+            return
+        except TooManyRequests:
+            if delay is None:
+                return
+            await asyncio.sleep(delay)
+
+
+def _check_json(payload: bytes) -> None:
+    try:
+        json.loads(payload)
+    except UnicodeDecodeError:
+        raise InvalidRequestContent("Could not parse request body into json: "
+                                    "Invalid UTF-8 middle byte") from None
+    except ValueError as exc:
+        raise InvalidRequestContent(f"Could not parse request body into json: Could not parse "
+                                    f"payload into json: {exc}") from None
+
+
+def _event(payload: bytes) -> object:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return payload.decode("utf-8", errors="replace")

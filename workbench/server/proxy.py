@@ -1,0 +1,102 @@
+"""One API Gateway request: route, build the proxy event, invoke, map the answer back.
+
+API Gateway's own failures (no route, throttle, timeout, function error, malformed
+response) become its error answers here, rendered by `workbench.gateway.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+
+from workbench.errors import RequestTooLarge, TooManyRequests
+from workbench.gateway import errors as gw
+from workbench.gateway.events import build_event
+from workbench.gateway.request import HttpRequest, check_limits
+from workbench.gateway.responses import HttpResponse, to_http
+from workbench.gateway.routing import Router
+from workbench.runtime.pool import Runtime
+from workbench.runtime.types import InvocationResult
+from workbench.trace import TraceRecord
+
+# API Gateway's integration timeout (REST and HTTP APIs): 29 s.
+INTEGRATION_TIMEOUT_S = 29.0
+# API Gateway's request payload limit: 10 MB. Past it the body is not even read.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class Exchange:
+    """What happened to one request; the server prints and records it."""
+
+    response: HttpResponse
+    record: TraceRecord | None = None
+    result: InvocationResult | None = None
+
+
+async def handle(request: HttpRequest, path: str, router: Router, runtime: Runtime,
+                 *, timeout_s: float = INTEGRATION_TIMEOUT_S,
+                 body_too_large: bool = False) -> Exchange:
+    arrival = time.time()
+    match = router.match(request.method, path)
+    if match is None:
+        # With both kinds of API on one port, a REST API's answer is the stricter one.
+        kinds = {api.kind for api in runtime.template.apis.values()}
+        return Exchange(router.not_found().render("rest" if "rest" in kinds else "http"))
+    kind = match.route.kind
+    if body_too_large:
+        return Exchange(gw.RequestTooLarge().render(kind))
+    try:
+        check_limits(request)
+    except gw.GatewayError as error:
+        return Exchange(error.render(kind))
+    event = build_event(request, match, account_id=runtime.account_id)
+    record = TraceRecord(time=arrival, function=match.route.function,
+                         source="apigw-rest" if kind == "rest" else "apigw-http", event=event)
+    invocation = asyncio.ensure_future(
+        runtime.invoke(match.route.function, json.dumps(event).encode()))
+    try:
+        # shield: API Gateway gives up at 29 s, the function itself runs on to its timeout.
+        result = await asyncio.wait_for(asyncio.shield(invocation), timeout_s)
+    except TooManyRequests:
+        record.throttled = True
+        return _failed(record, gw.LambdaThrottled().render(kind))
+    except RequestTooLarge:
+        return _failed(record, gw.LambdaPayloadTooLarge().render(kind))
+    except TimeoutError:
+        return _failed(record, gw.IntegrationTimeout().render(kind))
+    _fill(record, result)
+    if result.function_error is not None:
+        response = gw.IntegrationFailure().render(kind)
+    else:
+        try:
+            response = to_http(result.payload, match.route)
+        except gw.GatewayError as error:
+            response = error.render(kind)
+    record.status = response.status
+    record.response = _json_or_text(result.payload)
+    return Exchange(response, record, result)
+
+
+def _failed(record: TraceRecord, response: HttpResponse) -> Exchange:
+    record.status = response.status
+    return Exchange(response, record)
+
+
+def _fill(record: TraceRecord, result: InvocationResult) -> None:
+    record.duration_ms = round(result.duration_ms, 3)
+    record.init_duration_ms = (round(result.init_duration_ms, 3)
+                               if result.init_duration_ms is not None else None)
+    record.cold = result.cold
+    record.error_type = result.error_type
+    record.max_memory_used_mb = result.max_memory_used_mb
+    record.request_id = result.request_id
+
+
+def _json_or_text(payload: bytes) -> object:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return payload.decode("utf-8", errors="replace")
