@@ -20,7 +20,8 @@ def test_billing_rounds_up_to_the_millisecond(duration: float, billed: int) -> N
 
 @pytest.mark.parametrize("init", [None, 456.78])
 def test_report_lines_round_trip(init: float | None) -> None:
-    report = logs.parse_report("2024-01-01T00:00:00Z " + logs.report_line("id-1", 12.34, 512, 87, init))
+    line = logs.report_line("id-1", 12.34, 512, 87, init)
+    report = logs.parse_report("2024-01-01T00:00:00Z " + line)
     assert report == logs.Report("id-1", 12.34, 13, 512, 87, init)
 
 
