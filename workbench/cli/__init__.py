@@ -17,7 +17,6 @@ from workbench.errors import WorkbenchError
 COMMANDS = (
     "serve",
     "invoke",
-    "events",
     "functions",
 )
 

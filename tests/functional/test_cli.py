@@ -1,0 +1,63 @@
+"""The CLI as a user runs it: real subprocesses, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.functional
+APPS = Path(__file__).parent / "apps"
+TEMPLATE = str(APPS / "template.yaml")
+
+
+def workbench(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], input=stdin,
+                          capture_output=True, timeout=120)
+
+
+def test_invoke_prints_payload_and_log(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "context"}))
+    done = workbench("invoke", "Echo", "--template", TEMPLATE, "--event", str(event))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["statusCode"] == 200
+    log = done.stderr.decode()
+    assert "START RequestId:" in log and "Init Duration:" in log
+
+
+def test_invoke_from_stdin_and_function_error_exit_code() -> None:
+    done = workbench("invoke", "Echo", "--template", TEMPLATE, "--event", "-",
+                     stdin=b'{"action": "raise"}')
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["errorType"] == "ValueError"
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["invoke", "Nope"], None, "no function 'Nope'"),
+    (["invoke", "Echo", "--event", "/no/such/file.json"], None, "no such file"),
+    (["invoke", "Echo", "--event", "-"], b"{not json", "event is not valid JSON"),
+    (["invoke", "Echo", "--event", "-"], b"\xff\xfe", "event is not UTF-8"),
+    (["functions", "--template", "/no/such/template.yaml"], None, "no such file"),
+    (["serve", "--port", "notaport"], None, "invalid int value"),
+    (["nonsense"], None, "invalid choice"),
+])
+def test_mistakes_are_one_line_and_exit_2(args: list[str], stdin: bytes | None,
+                                          message: str) -> None:
+    if args[0] == "invoke":
+        args = [*args, "--template", TEMPLATE]
+    done = workbench(*args, stdin=stdin)
+    assert done.returncode == 2
+    err = done.stderr.decode().strip()
+    assert message in err and len(err.splitlines()) == 1, err
+
+
+def test_functions_lists_the_template() -> None:
+    done = workbench("functions", "--template", TEMPLATE, "--json")
+    assert done.returncode == 0
+    rows = {row["name"]: row for row in json.loads(done.stdout)}
+    assert rows["Limited"]["reserved"] == 1 and rows["Warm"]["provisioned"] == 1
+    assert "POST /echo (rest)" in rows["Echo"]["routes"]
