@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from workbench.runtime.reload import watch_code
 from workbench.runtime.types import FakeClock, InvocationResult
 
 pytestmark = pytest.mark.functional
+APPS = Path(__file__).parent / "apps"
 
 
 def event(action: str | None = None, **extra: Any) -> bytes:
@@ -281,3 +285,29 @@ def test_hot_reload_runs_the_new_code(tmp_path: Path) -> None:
 
     before, after, cold = asyncio.run(main())
     assert (before, after, cold) == ("hello", "changed", True)
+
+
+@pytest.mark.parametrize("spawner", ["fork", "subprocess"])
+def test_environments_die_with_a_killed_workbench(spawner: str) -> None:
+    script = (
+        "import asyncio, json, sys\n"
+        "from workbench import template\n"
+        "from workbench.runtime.pool import Runtime\n"
+        "async def main():\n"
+        f"    rt = Runtime(template.load({str(APPS / 'template.yaml')!r}))\n"
+        "    await rt.start()\n"
+        "    await rt.invoke('Echo', b'{}')\n"
+        "    print(json.dumps([e['pid'] for e in rt.environments()]), flush=True)\n"
+        "    await asyncio.Event().wait()\n"
+        "asyncio.run(main())\n")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                               env={**os.environ, "WORKBENCH_SPAWNER": spawner})
+    assert process.stdout is not None
+    pids = json.loads(process.stdout.readline())
+    assert len(pids) == 2  # Warm (provisioned) and Echo
+    process.kill()
+    process.wait()
+    process.stdout.close()
+    _, alive = psutil.wait_procs([psutil.Process(p) for p in pids if psutil.pid_exists(p)],
+                                 timeout=10)
+    assert not alive

@@ -150,7 +150,8 @@ class Environment:
 
     # -- invoke ------------------------------------------------------------------------
 
-    async def invoke(self, payload: bytes, *, request_id: str | None = None) -> InvocationResult:
+    async def invoke(self, payload: bytes, *, request_id: str | None = None,
+                     client_context: str | None = None) -> InvocationResult:
         assert self.state == "idle" and self._exit is not None and self._memory is not None
         self.state = "busy"
         request_id = request_id or str(uuid.uuid4())
@@ -160,7 +161,8 @@ class Environment:
         self._memory.watch()
         started = time.perf_counter()  # durations are measured; the clock only sets deadlines
         await self._server.state.next_event.put(
-            NextEvent(request_id, payload, deadline_ms, self.arn))
+            NextEvent(request_id, payload, deadline_ms, self.arn,
+                      client_context=client_context))
         outcome_task = asyncio.ensure_future(self._outcome(request_id))
         timer = asyncio.ensure_future(self.clock.sleep(self.spec.timeout_s))
         try:

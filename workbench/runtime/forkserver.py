@@ -9,7 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
-from workbench.runtime.process import Process, SubprocessSpawner
+from workbench.runtime.process import Process, SubprocessSpawner, die_with_parent
 
 # awslambdaric reads these at import; an environment that sets them gets its own interpreter.
 IMPORT_TIME_SETTINGS = ("AWS_LAMBDA_LOG_FORMAT", "AWS_LAMBDA_LOG_LEVEL")
@@ -64,7 +64,8 @@ class ForkServerSpawner:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._zygote = await asyncio.create_subprocess_exec(
             self.python, "-m", "workbench.runtime.zygote", str(theirs.fileno()),
-            pass_fds=[theirs.fileno()], stdin=asyncio.subprocess.DEVNULL)
+            pass_fds=[theirs.fileno()], stdin=asyncio.subprocess.DEVNULL,
+            preexec_fn=die_with_parent)
         theirs.close()
         ours.setblocking(False)
         self._socket = ours

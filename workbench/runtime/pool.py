@@ -107,8 +107,8 @@ class Runtime:
 
     # -- invoke ------------------------------------------------------------------------
 
-    async def invoke(self, function: str, payload: bytes, *,
-                     request_id: str | None = None) -> InvocationResult:
+    async def invoke(self, function: str, payload: bytes, *, request_id: str | None = None,
+                     client_context: str | None = None) -> InvocationResult:
         spec = self.template.function(function)
         if spec is None:
             raise ResourceNotFound(f"Function not found: arn:aws:lambda:{self.region}:"
@@ -129,7 +129,8 @@ class Runtime:
                     pool.alive.remove(env)
                     return self._init_failure(spec, env, error, request_id)
             try:
-                return await env.invoke(payload, request_id=request_id)
+                return await env.invoke(payload, request_id=request_id,
+                                        client_context=client_context)
             finally:
                 await self._release(pool, env)
         finally:

@@ -7,6 +7,7 @@ AWS's runtime interface client, `python -m awslambdaric <handler>`, as Lambda do
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import sys
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+PR_SET_PDEATHSIG = 1
 
 
 class Process(Protocol):
@@ -48,12 +51,23 @@ class SubprocessSpawner:
             cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
             stdout=output_fd, stderr=output_fd,
             start_new_session=True,  # its own process group: kill takes its children too
+            preexec_fn=die_with_parent,
         )
 
     async def prepare(self) -> None:
         pass
 
     async def close(self) -> None:
+        pass
+
+
+def die_with_parent() -> None:
+    """In a child: be killed when the parent goes, so no environment outlives a killed
+    workbench (Linux's PR_SET_PDEATHSIG; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
         pass
 
 

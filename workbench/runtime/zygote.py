@@ -12,23 +12,22 @@ are JSON lines `{"pid": N}` (in request order) and `{"exited": N, "status": S}`.
 
 from __future__ import annotations
 
-import importlib  # noqa: E402,F401
 import json
-import logging  # noqa: E402,F401
 import os
 import select
 import signal
 import socket
 import sys
-import traceback  # noqa: E402,F401
 
 # What awslambdaric needs, imported once. Its C runtime client fixes its endpoint when
 # its C extension `runtime_client` is loaded (once per process), so it, and the modules
 # importing it, are left for each child to import with its own endpoint.
-import awslambdaric.lambda_config  # noqa: E402,F401
-import awslambdaric.lambda_context  # noqa: E402,F401
-import awslambdaric.lambda_runtime_log_utils  # noqa: E402,F401
-import awslambdaric.lambda_runtime_marshaller  # noqa: E402,F401
+import awslambdaric.lambda_config  # noqa: F401
+import awslambdaric.lambda_context  # noqa: F401
+import awslambdaric.lambda_runtime_log_utils  # noqa: F401
+import awslambdaric.lambda_runtime_marshaller  # noqa: F401
+
+from workbench.runtime.process import die_with_parent
 
 BASE_PATH = sys.path[1:]  # without this module's own directory entry
 
@@ -36,6 +35,7 @@ BASE_PATH = sys.path[1:]  # without this module's own directory entry
 def _child(request: dict[str, object], out_fd: int, control: socket.socket) -> None:
     control.close()
     os.setsid()
+    die_with_parent()  # the zygote is the parent; it dies with the workbench
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out_fd, 1)

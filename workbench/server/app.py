@@ -52,8 +52,8 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
         try:
             yield
         finally:
-            if watcher is not None:
-                watcher.cancel()
+            for task in [*background, *([watcher] if watcher else [])]:
+                task.cancel()
             await runtime.close()
             if recorder is not None:
                 recorder.close()
@@ -89,7 +89,9 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
                 runtime, name, body,
                 invocation_type=request.headers.get("x-amz-invocation-type", "RequestResponse"),
                 log_type=request.headers.get("x-amz-log-type", "None"),
-                qualifier=request.query_params.get("Qualifier"), background=background)
+                qualifier=request.query_params.get("Qualifier"),
+                client_context=request.headers.get("x-amz-client-context"),
+                background=background)
         _report(console, recorder, answer.record, answer.result, answer.status)
         return Response(answer.body, answer.status, answer.headers)
 

@@ -45,11 +45,11 @@ def error_answer(error: AwsError) -> InvokeAnswer:
 
 
 async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type: str,
-                 log_type: str, qualifier: str | None, background: set[asyncio.Task[object]],
-                 ) -> InvokeAnswer:
+                 log_type: str, qualifier: str | None, client_context: str | None,
+                 background: set[asyncio.Task[object]]) -> InvokeAnswer:
     try:
         return await _invoke(runtime, name, payload, invocation_type, log_type, qualifier,
-                             background)
+                             _decode_client_context(client_context), background)
     except AwsError as error:
         answer = error_answer(error)
         if isinstance(error, TooManyRequests):
@@ -61,7 +61,7 @@ async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type
 
 
 async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: str,
-                  log_type: str, qualifier: str | None,
+                  log_type: str, qualifier: str | None, client_context: str | None,
                   background: set[asyncio.Task[object]]) -> InvokeAnswer:
     spec = runtime.template.function(name)
     if spec is None or qualifier not in (None, "", "$LATEST"):
@@ -82,7 +82,7 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
         task.add_done_callback(background.discard)
         return InvokeAnswer(202, b"")
     arrival = time.time()
-    result = await runtime.invoke(spec.name, payload)
+    result = await runtime.invoke(spec.name, payload, client_context=client_context)
     headers = {"X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
     if result.function_error:
         headers["X-Amz-Function-Error"] = result.function_error
@@ -107,6 +107,19 @@ async def _invoke_later(runtime: Runtime, function: str, payload: bytes) -> None
             if delay is None:
                 return
             await asyncio.sleep(delay)
+
+
+def _decode_client_context(header: str | None) -> str | None:
+    """X-Amz-Client-Context is base64 JSON; the runtime receives the JSON itself."""
+    if not header:
+        return None
+    try:
+        text = base64.b64decode(header, validate=True).decode("utf-8")
+        json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequestContent("Client context must be a valid Base64-encoded JSON "
+                                    "object") from None
+    return text
 
 
 def _check_json(payload: bytes) -> None:
