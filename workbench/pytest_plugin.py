@@ -64,9 +64,9 @@ def start_server(template: Path, log_path: Path, *extra: str,
     port = free_port()
     args = [sys.executable, "-m", "workbench.cli", "serve", "--template", str(template),
             "--port", str(port), *extra]
-    log = log_path.open("wb")
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+    with log_path.open("wb") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path, args)
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
