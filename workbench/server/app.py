@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from workbench import template as templates
 from workbench.config import Settings
 from workbench.errors import RequestTooLarge
-from workbench.gateway.request import HttpRequest
+from workbench.gateway.http import HttpRequest
 from workbench.gateway.routing import Router
 from workbench.runtime.pool import MAX_REQUEST_BYTES, Runtime
 from workbench.runtime.reload import watch_code
@@ -107,7 +107,7 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
             headers=header_pairs(scope), body=body if body is not None else b"",
             source_ip=request.client.host if request.client else "127.0.0.1",
             protocol=f"HTTP/{scope.get('http_version', '1.1')}")
-        exchange = await proxy.handle(http_request, scope["path"], router, runtime,
+        exchange = await proxy.handle(http_request, router, runtime,
                                       body_too_large=body is None)
         _report(console, recorder, exchange.record, exchange.result, exchange.response.status)
         response = Response(exchange.response.body, exchange.response.status)

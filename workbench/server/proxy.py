@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from workbench.errors import RequestTooLarge, TooManyRequests
 from workbench.gateway import errors as gw
 from workbench.gateway.events import build_event
-from workbench.gateway.request import HttpRequest, check_limits
-from workbench.gateway.responses import HttpResponse, to_http
+from workbench.gateway.http import HttpRequest, HttpResponse
+from workbench.gateway.limits import MAX_PAYLOAD_BYTES, check_limits
+from workbench.gateway.responses import to_http
 from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
+from workbench.template import ApiKind
 from workbench.trace import TraceRecord
 
 # API Gateway's integration timeout (REST and HTTP APIs): 29 s.
 INTEGRATION_TIMEOUT_S = 29.0
-# API Gateway's request payload limit: 10 MB. Past it the body is not even read.
-MAX_BODY_BYTES = 10 * 1024 * 1024
+# Past API Gateway's payload limit the body is not even read.
+MAX_BODY_BYTES = MAX_PAYLOAD_BYTES
 
 
 @dataclass
@@ -36,15 +38,16 @@ class Exchange:
     result: InvocationResult | None = None
 
 
-async def handle(request: HttpRequest, path: str, router: Router, runtime: Runtime,
+async def handle(request: HttpRequest, router: Router, runtime: Runtime,
                  *, timeout_s: float = INTEGRATION_TIMEOUT_S,
                  body_too_large: bool = False) -> Exchange:
     arrival = time.time()
-    match = router.match(request.method, path)
+    try:
+        match = router.match(request.method, request.raw_path)
+    except gw.GatewayError as error:
+        return Exchange(error.render(_default_kind(runtime)))
     if match is None:
-        # With both kinds of API on one port, a REST API's answer is the stricter one.
-        kinds = {api.kind for api in runtime.template.apis.values()}
-        return Exchange(router.not_found().render("rest" if "rest" in kinds else "http"))
+        return Exchange(router.not_found().render(_default_kind(runtime)))
     kind = match.route.kind
     if body_too_large:
         return Exchange(gw.RequestTooLarge().render(kind))
@@ -78,6 +81,13 @@ async def handle(request: HttpRequest, path: str, router: Router, runtime: Runti
     record.status = response.status
     record.response = _json_or_text(result.payload)
     return Exchange(response, record, result)
+
+
+def _default_kind(runtime: Runtime) -> ApiKind:
+    """Who answers a request no route took: with both kinds of API on one port, a REST
+    API's answer (the stricter one)."""
+    kinds = {api.kind for api in runtime.template.apis.values()}
+    return "rest" if "rest" in kinds or not kinds else "http"
 
 
 def _failed(record: TraceRecord, response: HttpResponse) -> Exchange:

@@ -1,0 +1,217 @@
+"""The one builder of API Gateway proxy events: REST API (payload 1.0) and HTTP API (2.0).
+
+The dev server, replay, the pytest plugin and `workbench events generate` all call
+`build_event`. Every key and every quirk is AWS's; each is commented where it is copied.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from workbench.gateway.http import HttpRequest
+from workbench.gateway.routing import RouteMatch
+from workbench.template import (
+    IMPLICIT_HTTP_API,
+    IMPLICIT_HTTP_STAGE,
+    IMPLICIT_REST_API,
+    IMPLICIT_REST_STAGE,
+    Api,
+    Route,
+)
+
+# HTTP APIs pass these bodies as text; anything else arrives base64-encoded.
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
+              "application/x-www-form-urlencoded", "application/graphql", "+json", "+xml")
+
+
+def build_event(request: HttpRequest, match: RouteMatch, *,
+                account_id: str = DEFAULT_ACCOUNT_ID, region: str = DEFAULT_REGION,
+                request_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    request_id = request_id or str(uuid.uuid4())
+    if match.route.payload_version == "1.0":
+        return _rest_event(request, match, account_id, region, request_id, now)
+    return _http_event(request, match, account_id, region, request_id, now)
+
+
+def api_id(api: Api) -> str:
+    """A stable 10-character id per API, shaped like API Gateway's."""
+    return _short_id(api.logical_id, 10)
+
+
+def _short_id(seed: str, length: int) -> str:
+    digest = base64.b32encode(hashlib.sha1(seed.encode()).digest()).decode().lower()
+    return digest[:length]
+
+
+def _request_time(now: datetime) -> str:
+    # Both payloads format the time as CLF: "09/Apr/2015:12:34:56 +0000".
+    return now.strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+def _epoch_ms(now: datetime) -> int:
+    return int(now.timestamp() * 1000)
+
+
+def _domain(request: HttpRequest, api: Api, region: str) -> tuple[str, str]:
+    host = (request.header("Host") or "").split(":")[0]
+    domain = host or f"{api_id(api)}.execute-api.{region}.amazonaws.com"
+    return domain, domain.split(".")[0]
+
+
+def _body(request: HttpRequest, binary: bool) -> tuple[str | None, bool]:
+    if not request.body:
+        return None, False
+    if binary:
+        return base64.b64encode(request.body).decode(), True
+    try:
+        return request.body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        # Bytes that are not UTF-8 cannot travel in a JSON string; like AWS for
+        # non-text content, pass them base64-encoded rather than corrupt them.
+        return base64.b64encode(request.body).decode(), True
+
+
+def _media_type(request: HttpRequest) -> str:
+    return (request.header("Content-Type") or "").split(";")[0].strip().lower()
+
+
+def _rest_binary(request: HttpRequest, api: Api) -> bool:
+    # REST APIs base64-encode a body whose Content-Type matches a BinaryMediaType
+    # ("image/png", "image/*", "*/*").
+    media = _media_type(request)
+    if not media:
+        return False
+    kind, _, _ = media.partition("/")
+    return any(t in (media, f"{kind}/*", "*/*") for t in api.binary_media_types)
+
+
+def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region: str,
+                request_id: str, now: datetime) -> dict[str, Any]:
+    route, api = match.route, match.api
+    path = unquote(request.raw_path)
+    headers: dict[str, list[str]] = {}
+    for name, value in request.headers:
+        headers.setdefault(name, []).append(value)  # names keep the client's case
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(request.query_string, keep_blank_values=True):
+        query.setdefault(name, []).append(value)
+    body, encoded = _body(request, _rest_binary(request, api))
+    domain, prefix = _domain(request, api, region)
+    resource = route.path
+    user_agent = request.header("User-Agent")
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": request.method.upper(),
+        # Single-value maps keep the last value; every map is null when empty.
+        "headers": {k: v[-1] for k, v in headers.items()} or None,
+        "multiValueHeaders": headers or None,
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": match.path_parameters or None,
+        "stageVariables": api.stage_variables or None,
+        "requestContext": {
+            "accountId": account_id,
+            "apiId": api_id(api),
+            "resourceId": _short_id(resource, 6),
+            "resourcePath": resource,
+            "httpMethod": request.method.upper(),
+            "extendedRequestId": base64.b32encode(uuid.uuid4().bytes).decode()[:16],
+            "requestId": request_id,
+            "stage": api.stage,
+            "path": f"/{api.stage}{path}",  # the stage is part of the invoked URL's path
+            "protocol": request.protocol,
+            "domainName": domain,
+            "domainPrefix": prefix,
+            "requestTime": _request_time(now),
+            "requestTimeEpoch": _epoch_ms(now),
+            "identity": {
+                "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None,
+                "caller": None, "sourceIp": request.source_ip, "principalOrgId": None,
+                "accessKey": None, "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None, "userArn": None,
+                "userAgent": user_agent, "user": None,
+            },
+        },
+        "body": body,
+        "isBase64Encoded": encoded,
+    }
+
+
+def _http_event(request: HttpRequest, match: RouteMatch, account_id: str, region: str,
+                request_id: str, now: datetime) -> dict[str, Any]:
+    route, api = match.route, match.api
+    headers: dict[str, list[str]] = {}
+    cookies: list[str] = []
+    for name, value in request.headers:
+        if name.lower() == "cookie":
+            # Every cookie, in order, repeated names kept; no cookie header.
+            cookies += [c.strip() for c in value.split(";") if c.strip()]
+        else:
+            headers.setdefault(name.lower(), []).append(value)
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(request.query_string, keep_blank_values=True):
+        query.setdefault(name, []).append(value)
+    media = _media_type(request)
+    binary = bool(media) and not any(t in media for t in TEXT_TYPES)
+    body, encoded = _body(request, binary)
+    domain, prefix = _domain(request, api, region)
+    route_key = "$default" if route.path == "$default" else f"{route.method} {route.path}"
+    # A named stage is part of rawPath; the $default stage is not.
+    raw_path = request.raw_path if api.stage == "$default" else f"/{api.stage}{request.raw_path}"
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": request.query_string,
+    }
+    # Payload 2.0 leaves out empty parts instead of setting them to null.
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = {k: ",".join(v) for k, v in headers.items()}  # repeats comma-joined
+    if query:
+        event["queryStringParameters"] = {k: ",".join(v) for k, v in query.items()}
+    event["requestContext"] = {
+        "accountId": account_id,
+        "apiId": api_id(api),
+        "domainName": domain,
+        "domainPrefix": prefix,
+        "http": {
+            "method": request.method.upper(),
+            "path": unquote(raw_path),
+            "protocol": request.protocol,
+            "sourceIp": request.source_ip,
+            "userAgent": request.header("User-Agent") or "",
+        },
+        "requestId": request_id,
+        "routeKey": route_key,
+        "stage": api.stage,
+        "time": _request_time(now),
+        "timeEpoch": _epoch_ms(now),
+    }
+    if body is not None:
+        event["body"] = body
+    if match.path_parameters:
+        event["pathParameters"] = match.path_parameters
+    event["isBase64Encoded"] = encoded
+    if api.stage_variables:
+        event["stageVariables"] = api.stage_variables
+    return event
+
+
+def synthetic_match(kind: str, method: str, path: str) -> RouteMatch:
+    """A route for events generated without a template: the path itself, no parameters."""
+    rest = kind == "rest"
+    api = Api(IMPLICIT_REST_API if rest else IMPLICIT_HTTP_API, "rest" if rest else "http",
+              IMPLICIT_REST_STAGE if rest else IMPLICIT_HTTP_STAGE)
+    route = Route(api.logical_id, api.kind, method.upper(), path, "Function",
+                  "1.0" if rest else "2.0")
+    return RouteMatch(route, api, None)
+

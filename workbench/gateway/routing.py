@@ -1,0 +1,82 @@
+"""Route matching as API Gateway does it.
+
+The most specific route wins: literal segments before `{param}` before a greedy
+`{proxy+}`, an exact method before `ANY`, and an HTTP API's `$default` route last.
+Paths are case-sensitive. Parameters come back decoded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from workbench.gateway.errors import BadPath, GatewayError, MissingRoute
+from workbench.template import Api, Route, Template
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    route: Route
+    api: Api
+    path_parameters: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    route: Route
+    segments: tuple[str, ...]
+    rank: tuple[int, ...]  # sorts most specific first
+
+
+def _compile(route: Route) -> _Compiled:
+    if route.path == "$default":
+        return _Compiled(route, (), (3,))
+    segments = tuple(s for s in route.path.split("/") if s)
+    kinds = tuple(2 if s.endswith("+}") else 1 if s.startswith("{") else 0 for s in segments)
+    greedy = int(bool(kinds) and kinds[-1] == 2)
+    # Fewer greedy routes first, then literal-before-parameter segment by segment, then
+    # longer paths, then exact methods before ANY.
+    return _Compiled(route, segments,
+                     (greedy, *kinds, -len(segments), int(route.method == "ANY")))
+
+
+class Router:
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self._routes = sorted((_compile(r) for r in template.routes), key=lambda c: c.rank)
+
+    def match(self, method: str, raw_path: str) -> RouteMatch | None:
+        """Match the path as received (percent-encoded): each segment is decoded once, so
+        an encoded slash stays inside its parameter. A `..` segment raises BadPath."""
+        parts = [unquote(p) for p in raw_path.split("/") if p]
+        if any(p in (".", "..") for p in parts):
+            raise BadPath()
+        for compiled in self._routes:
+            if compiled.route.method not in (method.upper(), "ANY"):
+                continue
+            parameters = _bind(compiled.segments, parts) if compiled.segments else {}
+            if compiled.route.path == "$default" or parameters is not None:
+                return RouteMatch(compiled.route, self.template.apis[compiled.route.api_id],
+                                  parameters or None)
+        return None
+
+    def not_found(self) -> GatewayError:
+        return MissingRoute()
+
+
+def _bind(segments: tuple[str, ...], parts: list[str]) -> dict[str, str] | None:
+    parameters: dict[str, str] = {}
+    for index, segment in enumerate(segments):
+        if segment.endswith("+}"):
+            rest = parts[index:]
+            if not rest:
+                return None  # {proxy+} needs at least one segment
+            parameters[segment[1:-2]] = "/".join(rest)
+            return parameters
+        if index >= len(parts):
+            return None
+        if segment.startswith("{"):
+            parameters[segment[1:-1]] = parts[index]
+        elif segment != parts[index]:
+            return None
+    return parameters if len(parts) == len(segments) else None
