@@ -61,3 +61,26 @@ def test_functions_lists_the_template() -> None:
     rows = {row["name"]: row for row in json.loads(done.stdout)}
     assert rows["Limited"]["reserved"] == 1 and rows["Warm"]["provisioned"] == 1
     assert "POST /echo (rest)" in rows["Echo"]["routes"]
+
+
+def test_events_generate_uses_the_template_route() -> None:
+    done = workbench("events", "generate", "apigw-rest", "--method", "GET", "--path",
+                     "/items/7", "--query", "a=1&a=2", "--header", "X-Id=1",
+                     "--template", TEMPLATE)
+    assert done.returncode == 0, done.stderr
+    event = json.loads(done.stdout)
+    assert event["resource"] == "/items/{id}" and event["pathParameters"] == {"id": "7"}
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
+    assert event["headers"]["X-Id"] == "1"
+
+
+def test_events_generate_bad_header_is_exit_2() -> None:
+    done = workbench("events", "generate", "apigw-http", "--header", "novalue")
+    assert done.returncode == 2 and b"expected NAME=VALUE" in done.stderr
+
+
+def test_invoke_with_a_fixture_event() -> None:
+    done = workbench("invoke", "Echo", "--template", TEMPLATE, "--event", "apigw-rest/post-json")
+    assert done.returncode == 0, done.stderr
+    body = json.loads(json.loads(done.stdout)["body"])
+    assert body["event"]["httpMethod"] == "POST"

@@ -17,6 +17,7 @@ from workbench.errors import WorkbenchError
 COMMANDS = (
     "serve",
     "invoke",
+    "events",
     "functions",
 )
 
