@@ -19,6 +19,7 @@ COMMANDS = (
     "invoke",
     "events",
     "functions",
+    "models",
 )
 
 
