@@ -20,6 +20,7 @@ COMMANDS = (
     "events",
     "functions",
     "models",
+    "package",
 )
 
 

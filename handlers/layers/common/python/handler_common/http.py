@@ -37,7 +37,8 @@ def json_body(event: Any) -> Any:
     except UnicodeDecodeError:
         raise BadRequest("request body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        message = f"request body is not valid JSON: {exc.msg} at position {exc.pos}"
+        raise BadRequest(message) from None
 
 
 def json_response(status: int, payload: Any) -> dict[str, Any]:
