@@ -1,17 +1,19 @@
-# The two commands of the README: `make dev` and `make test`. Everything they need is
-# installed here; expensive things are cached by a hash of what they are built from.
+# The README's two commands are `make dev` and `make test`. Everything they need is
+# installed here; what is expensive is cached by a hash of what it is built from:
+# the virtualenv by pyproject.toml and the handlers' requirements, the default models
+# by their recipes (under ~/.cache/lambda-workbench, see workbench/models).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-VENV_KEY := $(shell cat pyproject.toml handlers/*/requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
+VENV_KEY := $(shell cat pyproject.toml handlers/*/requirements.txt | sha256sum | cut -c1-12)
 VENV_STAMP := $(VENV)/.built-$(VENV_KEY)
 
-.PHONY: dev test bench venv models localstack-venv lint clean
+.PHONY: dev test bench venv models lint clean
 
 dev: models
 	$(BIN)/workbench serve
 
-test: models localstack-venv
+test: models
 	$(BIN)/python -m pytest
 
 bench: models
@@ -21,11 +23,11 @@ venv: $(VENV_STAMP)
 
 $(VENV_STAMP):
 	@echo "==> $(VENV): Python 3.11 virtualenv with the workbench and both handlers' dependencies"
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "need Python 3.11, got " + sys.version' \
-		|| (echo "make: Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 2)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+		|| { echo "make: needs Python 3.11 as '$(PYTHON)' (set PYTHON=/path/to/python3.11)"; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
-	$(BIN)/python -m pip install --progress-bar off -e '.[ner,qa,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip wheel setuptools
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -e '.[ner,qa,dev]'
 	rm -f $(VENV)/.built-*
 	touch $@
 
@@ -33,8 +35,8 @@ models: venv
 	$(BIN)/workbench models build
 
 lint: venv
-	$(BIN)/ruff check workbench tests
+	$(BIN)/ruff check workbench tests bench handlers
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -30,6 +30,9 @@ def handler(event, context):
         os.kill(os.getpid(), signal.SIGKILL)
     if action == "segfault":
         ctypes.string_at(0)
+    if action == "work":
+        time.sleep(event.get("seconds", 0.1))
+        return {"statusCode": 200, "body": "worked"}
     if action == "hang":
         time.sleep(3600)
     if action == "memory":
