@@ -65,12 +65,16 @@ def _render(template: str, values: dict[str, str]) -> tuple[str, dict[str, int]]
 
 
 def samples(seed: int, count: int) -> list[Sample]:
+    """Contexts state all four kinds of fact about one company and two about a
+    distractor, shuffled together; questions ask only about what a context states."""
     gen = Generator(seed)
     rng = gen.rng
     out: list[Sample] = []
     while len(out) < count:
         companies = [_company(gen), _company(gen)]
-        sentences = [(rng.choice(FACTS[fact]), c, fact) for c in companies for fact in FACTS]
+        stated = {0: list(FACTS), 1: rng.sample(list(FACTS), 2)}
+        sentences = [(rng.choice(FACTS[fact]), companies[i], fact)
+                     for i in (0, 1) for fact in stated[i]]
         rng.shuffle(sentences)
         context, positions = "", {}
         for template, company, fact in sentences:
@@ -78,8 +82,10 @@ def samples(seed: int, count: int) -> list[Sample]:
             offset = len(context) + (1 if context else 0)
             context = f"{context} {text}" if context else text
             positions[(company["org"], fact)] = {k: offset + v for k, v in where.items()}
-        for kind in rng.sample(list(QUESTIONS), 3):
-            company = rng.choice(companies)
+        for _ in range(3):
+            index = rng.choice((0, 0, 1))
+            company = companies[index]
+            kind = rng.choice([k for k in QUESTIONS if FACT_OF[k] in stated[index]])
             question = rng.choice(QUESTIONS[kind]).format(org=company["org"])
             slot = ANSWER_OF[kind]
             start = positions[(company["org"], FACT_OF[kind])][slot]
