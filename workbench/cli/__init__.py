@@ -22,6 +22,7 @@ COMMANDS = (
     "models",
     "package",
     "simulate",
+    "replay",
 )
 
 

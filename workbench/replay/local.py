@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from workbench.errors import AwsError, TooManyRequests
 from workbench.runtime.pool import Runtime
@@ -27,6 +28,7 @@ class Replayed:
     result: InvocationResult | None = None
     throttled: bool = False
     error: str | None = None  # a service error (unknown function, too large...)
+    http: dict[str, Any] | None = None  # for an HTTP target: {"statusCode", "body"}
 
 
 async def replay_local(runtime: Runtime, records: Iterable[TraceRecord], *,

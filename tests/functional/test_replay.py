@@ -1,0 +1,100 @@
+"""Record real traffic, replay it locally and against a live server, compare and report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from workbench.pytest_plugin import start_server
+
+pytestmark = pytest.mark.functional
+APPS = Path(__file__).parent / "apps"
+TEMPLATE = str(APPS / "template.yaml")
+
+
+def workbench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("record")
+    server = start_server(APPS / "template.yaml", directory / "serve.log", "--no-reload",
+                          "--record", str(directory / "traces"))
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for i in range(12):
+            client.get(f"/items/{i}?tag=a&tag=b")
+        client.post("/v2/echo", json={"x": 1}, headers={"Cookie": "a=1; a=2"})
+        client.post("/echo", json={"action": "raise"})
+    server.stop()
+    [trace] = list((directory / "traces").glob("*.jsonl"))
+    return trace
+
+
+def test_local_replay_is_identical_and_reports(recorded: Path, tmp_path: Path) -> None:
+    done = workbench("replay", str(recorded), "--target", "local", "--template", TEMPLATE,
+                     "--speed", "max", "--report", str(tmp_path / "report"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["events"] == 14 and report["identical"] == 14 and report["cold_starts"] >= 1
+    assert "<svg" in (tmp_path / "report" / "report.html").read_text()
+
+
+def test_a_changed_handler_is_a_changed_response_and_exit_1(recorded: Path,
+                                                             tmp_path: Path) -> None:
+    lines = recorded.read_text().splitlines()
+    first = json.loads(lines[0])
+    first["response"]["body"] = json.dumps({"greeting": "something else"})
+    (tmp_path / "edited.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]))
+    done = workbench("replay", str(tmp_path / "edited.jsonl"), "--template", TEMPLATE,
+                     "--speed", "max")
+    assert done.returncode == 1
+    assert "changed      1" in done.stdout and "something else" in done.stdout
+
+
+def test_replay_against_a_live_server(recorded: Path, tmp_path: Path) -> None:
+    server = start_server(APPS / "template.yaml", tmp_path / "serve.log", "--no-reload")
+    try:
+        done = workbench("replay", str(recorded), "--target", server.url, "--speed", "10")
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "identical    14" in done.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--target", "http://127.0.0.1:9"], "unreachable"),
+    (["--speed", "fast"], "a positive number or max"),
+    (["--target", "localstack"], "use local or an http(s):// URL"),
+])
+def test_bad_targets_and_flags(recorded: Path, args: list[str], message: str) -> None:
+    done = workbench("replay", str(recorded), "--template", TEMPLATE, *args)
+    assert done.returncode == 2 and message in done.stderr
+
+
+def test_bad_lines_and_unknown_functions_are_reported_and_the_rest_replays(
+        recorded: Path, tmp_path: Path) -> None:
+    lines = recorded.read_text().splitlines()
+    stranger = json.loads(lines[0])
+    stranger["function"] = "Nope"
+    trace = tmp_path / "mixed.jsonl"
+    trace.write_text("\n".join([lines[0], "not json", json.dumps(stranger), lines[1],
+                                lines[2][:30]]))
+    done = workbench("replay", str(trace), "--template", TEMPLATE, "--speed", "max")
+    assert done.returncode == 0, done.stderr
+    assert "mixed.jsonl:2: skipped" in done.stderr and "mixed.jsonl:5: skipped" in done.stderr
+    assert "no function 'Nope'" in done.stderr and "identical    2" in done.stdout
+
+
+def test_report_dir_must_be_new_or_empty(recorded: Path, tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    done = workbench("replay", str(recorded), "--template", TEMPLATE, "--report",
+                     str(tmp_path / "full"))
+    assert done.returncode == 2 and "not empty" in done.stderr

@@ -1,0 +1,221 @@
+"""Replay a trace against a target, compare every answer, summarise and report.
+
+Targets: `local` (the workbench's runtime, the template's limits apply) and an HTTP base
+URL (the dev server, LocalStack's API Gateway, a real API Gateway), to which each
+API Gateway event is sent back as the HTTP request it came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from workbench.errors import WorkbenchError
+from workbench.replay.compare import Verdict, verdict
+from workbench.replay.local import Replayed, replay_local
+from workbench.report import charts, html
+from workbench.runtime.pool import Runtime
+from workbench.template import Template
+from workbench.trace import TraceRecord
+
+
+@dataclass
+class Row:
+    index: int
+    function: str
+    offset_s: float
+    latency_ms: float
+    verdict: Verdict
+    cold: bool = False
+    throttled: bool = False
+    error_type: str | None = None
+    diff: str = ""
+
+
+@dataclass
+class Summary:
+    rows: list[Row] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = Counter(r.verdict for r in self.rows)
+        latencies = sorted(r.latency_ms for r in self.rows if not r.throttled)
+
+        def pct(q: float) -> float | None:
+            return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2) \
+                if latencies else None
+
+        return {
+            "events": len(self.rows), "identical": counts["identical"],
+            "changed": counts["changed"], "failed": counts["failed"],
+            "cold_starts": sum(r.cold for r in self.rows),
+            "throttles": sum(r.throttled for r in self.rows),
+            "errors_by_type": dict(Counter(r.error_type for r in self.rows if r.error_type)),
+            "latency_ms": {"p50": pct(0.5), "p95": pct(0.95), "p99": pct(0.99),
+                           "mean": round(statistics.fmean(latencies), 2) if latencies else None},
+            "changes": [{"index": r.index, "function": r.function, "diff": r.diff}
+                        for r in self.rows if r.verdict == "changed"][:100],
+        }
+
+
+def http_request(event: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]], bytes]:
+    """The HTTP request an API Gateway proxy event (v1 or v2) came from."""
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    if event.get("version") == "2.0":
+        http = event["requestContext"]["http"]
+        headers = [(k, v) for k, v in (event.get("headers") or {}).items()]
+        if event.get("cookies"):
+            headers.append(("Cookie", "; ".join(event["cookies"])))
+        query = event.get("rawQueryString") or ""
+        path = event.get("rawPath") or http["path"]
+        return http["method"], path + (f"?{query}" if query else ""), headers, raw
+    headers = [(k, v) for k, values in (event.get("multiValueHeaders") or {}).items()
+               for v in values]
+    query = "&".join(f"{quote(k)}={quote(v)}" for k, values in
+                     (event.get("multiValueQueryStringParameters") or {}).items()
+                     for v in values)
+    return event["httpMethod"], quote(event["path"]) + (f"?{query}" if query else ""), \
+        headers, raw
+
+
+SKIP_HEADERS = {"host", "content-length", "connection", "accept-encoding"}
+
+
+async def replay_http(base: str, records: list[TraceRecord], *, speed: float | None,
+                      concurrency: int, on_done: Callable[[Replayed], None]) -> list[Replayed]:
+    gate = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=base.rstrip("/"), timeout=60) as client:
+        try:
+            await client.get("/")
+        except httpx.TransportError as exc:
+            raise WorkbenchError(f"target {base} is unreachable: {exc}") from None
+        started = time.monotonic()
+
+        async def one(record: TraceRecord) -> Replayed:
+            async with gate:
+                method, path, headers, body = http_request(record.event)
+                sent = time.monotonic()
+                replayed = Replayed(record, sent - started, 0.0)
+                try:
+                    response = await client.request(
+                        method, path, content=body,
+                        headers=[(k, v) for k, v in headers if k.lower() not in SKIP_HEADERS])
+                    replayed.throttled = response.status_code == 429
+                    replayed.http = {"statusCode": response.status_code, "body": response.text}
+                except httpx.HTTPError as exc:
+                    replayed.error = f"{type(exc).__name__}: {exc}"
+                replayed.latency_ms = (time.monotonic() - sent) * 1000
+                on_done(replayed)
+                return replayed
+
+        tasks = []
+        first = records[0].time if records else 0.0
+        for record in records:
+            if speed is not None:
+                delay = started + (record.time - first) / speed - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            tasks.append(asyncio.ensure_future(one(record)))
+        return list(await asyncio.gather(*tasks))
+
+
+def judge(index: int, replayed: Replayed) -> Row:
+    record = replayed.record
+    if replayed.http is not None or replayed.error and replayed.result is None and \
+            not replayed.throttled and replayed.error.startswith(("Connect", "Read", "HTTP")):
+        got = replayed.http
+        recorded = {"statusCode": record.status, "body": (record.response or {}).get("body")
+                    if isinstance(record.response, dict) else record.response}
+        if record.error_type is not None and got is not None:
+            # The function failed: the client saw API Gateway's own error, so the status
+            # is what can be compared (the trace keeps the function's error document).
+            recorded, got = {"statusCode": record.status}, {"statusCode": got["statusCode"]}
+        failed = replayed.error is not None
+        kind, text = verdict(recorded, got, failed)
+        return Row(index, record.function, replayed.offset_s, replayed.latency_ms, kind,
+                   throttled=replayed.throttled, error_type=replayed.error and "HTTPError",
+                   diff=text)
+    result = replayed.result
+    if result is None:
+        return Row(index, record.function, replayed.offset_s, replayed.latency_ms, "failed",
+                   throttled=replayed.throttled,
+                   error_type="TooManyRequestsException" if replayed.throttled
+                   else (replayed.error or "").split(":")[0])
+    try:
+        got: Any = json.loads(result.payload)
+    except ValueError:
+        got = result.payload.decode(errors="replace")
+    kind, text = verdict(record.response, got, result.function_error is not None
+                         and record.error_type is None)
+    return Row(index, record.function, replayed.offset_s, replayed.latency_ms, kind,
+               cold=result.cold, error_type=result.error_type, diff=text)
+
+
+async def replay(records: list[TraceRecord], target: str, template: Template | None, *,
+                 speed: float | None, concurrency: int,
+                 progress: Callable[[int], None]) -> Summary:
+    done = 0
+
+    def tick(_: Replayed) -> None:
+        nonlocal done
+        done += 1
+        progress(done)
+
+    if target == "local":
+        if template is None:
+            raise WorkbenchError("--target local needs a template (--template)")
+        runtime = Runtime(template)
+        await runtime.start()
+        try:
+            results = await replay_local(runtime, records, speed=speed,
+                                         concurrency=concurrency, on_done=tick)
+        finally:
+            await runtime.close()
+    elif target.startswith(("http://", "https://")):
+        results = await replay_http(target, records, speed=speed, concurrency=concurrency,
+                                    on_done=tick)
+    else:
+        raise WorkbenchError(f"--target {target!r}: use local or an http(s):// URL")
+    return Summary([judge(i, r) for i, r in enumerate(results)])
+
+
+def write_report(directory: Path, summary: Summary) -> None:
+    data = summary.to_dict()
+    (directory / "report.json").write_text(json.dumps(data, indent=2) + "\n")
+    rows = summary.rows
+    latency = {"latency": [(r.offset_s, r.latency_ms) for r in rows if not r.throttled]}
+    spans = sorted([(r.offset_s, 1) for r in rows] + [(r.offset_s + r.latency_ms / 1000, -1)
+                                                      for r in rows])
+    level, concurrency = 0, []
+    for t, change in spans:
+        level += change
+        concurrency.append((t, float(level)))
+    colds = [(r.offset_s, f"cold start #{r.index}") for r in rows if r.cold]
+    table_rows = [[k, v] for k, v in data.items() if not isinstance(v, (dict, list))]
+    table_rows += [[f"latency {k}", v] for k, v in data["latency_ms"].items()]
+    changes = "".join(f"<h3>event {c['index']} ({c['function']})</h3><pre>"
+                      f"{escape(c['diff'])}</pre>" for c in data["changes"][:20])
+    sections = [
+        ("Summary", html.table(["measure", "value"], table_rows)),
+        ("Latency over time", charts.line_chart(latency, title="Latency (cold starts marked)",
+                                                x_label="seconds", y_label="ms",
+                                                markers=colds)),
+        ("Concurrency over time", charts.line_chart({"in flight": concurrency},
+                                                    title="Requests in flight",
+                                                    x_label="seconds", y_label="requests",
+                                                    step=True)),
+        ("Changed responses", changes or "<p>none</p>"),
+    ]
+    (directory / "report.html").write_text(html.page("Replay report", sections))
