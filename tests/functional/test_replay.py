@@ -98,3 +98,58 @@ def test_report_dir_must_be_new_or_empty(recorded: Path, tmp_path: Path) -> None
     done = workbench("replay", str(recorded), "--template", TEMPLATE, "--report",
                      str(tmp_path / "full"))
     assert done.returncode == 2 and "not empty" in done.stderr
+
+
+def test_trace_profile_from_a_recording_feeds_simulate(recorded: Path, tmp_path: Path) -> None:
+    done = workbench("trace", "profile", str(recorded), "--function", "Echo", "--template",
+                     TEMPLATE, "-o", str(tmp_path / "p.json"))
+    assert done.returncode == 0, done.stderr
+    profile = json.loads((tmp_path / "p.json").read_text())
+    assert profile["memory_mb"] == 256 and len(profile["samples"]["init_duration_ms"]) >= 1
+    sim = workbench("simulate", "--trace", str(recorded), "--function", "Echo",
+                    "--profile", str(tmp_path / "p.json"))
+    assert sim.returncode == 0 and "invocations            13" in sim.stdout
+
+
+def test_profile_from_a_cloudwatch_export(tmp_path: Path) -> None:
+    report = ("REPORT RequestId: 1\tDuration: 12.00 ms\tBilled Duration: 12 ms\tMemory Size: "
+              "512 MB\tMax Memory Used: 80 MB\tInit Duration: 300.00 ms\t")
+    export = {"events": [{"timestamp": 1, "message": "START RequestId: 1"},
+                         {"timestamp": 2, "message": report}]}
+    (tmp_path / "export.json").write_text(json.dumps(export))
+    done = workbench("trace", "profile", str(tmp_path / "export.json"), "--function", "F",
+                     "-o", str(tmp_path / "p.json"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "p.json").read_text())["samples"]["init_duration_ms"] == [
+        300.0]
+
+
+def test_import_har_folder_and_cloudwatch(tmp_path: Path) -> None:
+    har = {"log": {"entries": [
+        {"startedDateTime": "2024-05-01T10:00:00.000Z", "request": {
+            "method": "GET", "url": "https://abc.execute-api.us-east-1.amazonaws.com/items/5",
+            "headers": [{"name": "Accept", "value": "*/*"}]}, "response": {"status": 200}},
+        {"startedDateTime": "2024-05-01T10:00:01.000Z", "request": {
+            "method": "GET", "url": "https://cdn.example.com/logo.png", "headers": []}},
+        {"broken": True}]}}
+    (tmp_path / "t.har").write_text(json.dumps(har))
+    done = workbench("trace", "import", "har", str(tmp_path / "t.har"), "--template", TEMPLATE,
+                     "-o", str(tmp_path / "har.jsonl"))
+    assert done.returncode == 0, done.stderr
+    assert "entry 1: skipped" in done.stderr and "entry 2: skipped" in done.stderr
+    [record] = [json.loads(line) for line in (tmp_path / "har.jsonl").read_text().splitlines()]
+    assert record["event"]["pathParameters"] == {"id": "5"} and record["function"] == "Echo"
+    events = tmp_path / "events"
+    events.mkdir()
+    (events / "a.json").write_text(json.dumps({"action": "context"}))
+    (events / "b.json").write_text("{broken")
+    done = workbench("trace", "import", "folder", str(events), "--function", "Echo", "-o",
+                     str(tmp_path / "folder.jsonl"))
+    assert done.returncode == 0 and "b.json: skipped" in done.stderr
+    lines = [json.dumps({"timestamp": 1000, "message": "START RequestId: x"}),
+             json.dumps({"timestamp": 2000, "message": 'EVENT {"action": "raise"}'}), "junk"]
+    (tmp_path / "cw.jsonl").write_text("\n".join(lines))
+    done = workbench("trace", "import", "cloudwatch", str(tmp_path / "cw.jsonl"),
+                     "--function", "Echo", "-o", str(tmp_path / "cw-trace.jsonl"))
+    assert done.returncode == 0 and ":3: skipped" in done.stderr
+    assert "1 events written" in done.stdout

@@ -23,6 +23,7 @@ COMMANDS = (
     "package",
     "simulate",
     "replay",
+    "trace",
 )
 
 
