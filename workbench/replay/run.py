@@ -154,10 +154,10 @@ def judge(index: int, replayed: Replayed) -> Row:
                    error_type="TooManyRequestsException" if replayed.throttled
                    else (replayed.error or "").split(":")[0])
     try:
-        got: Any = json.loads(result.payload)
+        output: Any = json.loads(result.payload)
     except ValueError:
-        got = result.payload.decode(errors="replace")
-    kind, text = verdict(record.response, got, result.function_error is not None
+        output = result.payload.decode(errors="replace")
+    kind, text = verdict(record.response, output, result.function_error is not None
                          and record.error_type is None)
     return Row(index, record.function, replayed.offset_s, replayed.latency_ms, kind,
                cold=result.cold, error_type=result.error_type, diff=text)
