@@ -4,6 +4,8 @@ Fixtures:
 - `workbench_server`: start `workbench serve` for a template as a real process on a free
   loopback port, wait for its health check, stop it after the test.
 - `workbench_invoke`: invoke a function of a template once through real environments.
+- `golden`: compare a value with a JSON snapshot file; `pytest --update-fixtures`
+  rewrites the snapshots instead (review the diff with git).
 """
 
 from __future__ import annotations
@@ -113,3 +115,27 @@ def workbench_invoke() -> Callable[..., InvocationResult]:
         return asyncio.run(main())
 
     return invoke
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-fixtures", action="store_true", default=False,
+                     help="rewrite golden snapshot files instead of comparing with them")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[Path, Any], None]:
+    """`golden(path, value)`: assert value equals the snapshot at path (JSON)."""
+    update = bool(request.config.getoption("--update-fixtures"))
+
+    def check(path: Path, value: Any) -> None:
+        text = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        if not path.exists():
+            pytest.fail(f"no snapshot {path}: run pytest --update-fixtures and review it")
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        assert value == expected, f"differs from {path} (pytest --update-fixtures to accept)"
+
+    return check
