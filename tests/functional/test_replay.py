@@ -71,7 +71,8 @@ def test_replay_against_a_live_server(recorded: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, message", [
     (["--target", "http://127.0.0.1:9"], "unreachable"),
     (["--speed", "fast"], "a positive number or max"),
-    (["--target", "localstack"], "use local or an http(s):// URL"),
+    (["--target", "localstack"], "not built yet"),
+    (["--target", "ftp://x"], "use local or an http(s):// URL"),
 ])
 def test_bad_targets_and_flags(recorded: Path, args: list[str], message: str) -> None:
     done = workbench("replay", str(recorded), "--template", TEMPLATE, *args)

@@ -186,6 +186,9 @@ async def replay(records: list[TraceRecord], target: str, template: Template | N
     elif target.startswith(("http://", "https://")):
         results = await replay_http(target, records, speed=speed, concurrency=concurrency,
                                     on_done=tick)
+    elif target == "localstack":
+        raise WorkbenchError("--target localstack: the LocalStack integration is not built "
+                             "yet; pass LocalStack's API Gateway URL as the target instead")
     else:
         raise WorkbenchError(f"--target {target!r}: use local or an http(s):// URL")
     return Summary([judge(i, r) for i, r in enumerate(results)])
