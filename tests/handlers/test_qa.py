@@ -100,6 +100,9 @@ def test_user_brought_gluonnlp_bert_parameters_load(tmp_path: Path, qa_model: Pa
               "max_length": 512, "vocab_size": 30522, "max_seq_len": 128, "doc_stride": 64}
     net = qa.build_network(config)
     net.initialize()
+    import mxnet as mx
+
+    net(mx.nd.zeros((1, 8)), mx.nd.zeros((1, 8)), mx.nd.array([8]))  # shapes are deferred
     net.save_parameters(str(tmp_path / "model.params"))
     (tmp_path / "config.json").write_text(json.dumps(config))
     (tmp_path / "vocab.txt").write_bytes((qa_model / "vocab.txt").read_bytes())
