@@ -7,7 +7,9 @@ The dev server, replay, the pytest plugin and `workbench events generate` all ca
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +47,7 @@ def api_id(api: Api) -> str:
     return _short_id(api.logical_id, 10)
 
 
+@functools.lru_cache(maxsize=1024)
 def _short_id(seed: str, length: int) -> str:
     digest = base64.b32encode(hashlib.sha1(seed.encode()).digest()).decode().lower()
     return digest[:length]
@@ -123,7 +126,7 @@ def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region
             "resourceId": _short_id(resource, 6),
             "resourcePath": resource,
             "httpMethod": request.method.upper(),
-            "extendedRequestId": base64.b32encode(uuid.uuid4().bytes).decode()[:16],
+            "extendedRequestId": base64.b64encode(os.urandom(12)).decode(),
             "requestId": request_id,
             "stage": api.stage,
             "path": f"/{api.stage}{path}",  # the stage is part of the invoked URL's path

@@ -176,11 +176,10 @@ class Environment:
         if self._reader is not None:
             self._reader.drain()
         result = self._judge(request_id, done, outcome_task)  # type: ignore[arg-type]
+        self.max_memory_mb = max(self.max_memory_mb, self._memory.peak_mb())
         if result.error_type in errors.FATAL:
-            self.max_memory_mb = max(self.max_memory_mb, self._memory.peak_mb())
             await self._die()
         else:
-            self.max_memory_mb = max(self.max_memory_mb, self._memory.peak_mb())
             self.state = "idle"
         self.invocations += 1
         self.last_used = self.clock.now()
