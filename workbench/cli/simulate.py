@@ -10,8 +10,8 @@ from workbench.errors import WorkbenchError
 from workbench.profile import Profile
 from workbench.simulate import arrivals as arrival_sources
 from workbench.simulate.cost import Prices
-from workbench.simulate.engine import Limits
-from workbench.simulate.run import one, parse_sweep, swept, write_report
+from workbench.simulate.engine import Limits, Sampler, simulate_many
+from workbench.simulate.run import one, parse_sweep, summarise, swept, write_report
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,8 +22,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     source.add_argument("--arrivals", help="poisson:RATE:DURATION or "
                         "bursty:LOW:HIGH:ON_S:OFF_S:DURATION (per second, seconds)")
     p.add_argument("--function", help="the function to simulate (filters a trace)")
-    p.add_argument("--profile", type=Path, required=True,
-                   help="cold-start profile JSON (Init Duration, Duration samples)")
+    p.add_argument("--profile", action="append", required=True, metavar="[NAME=]PATH",
+                   help="cold-start profile JSON (Init Duration, Duration samples); "
+                   "repeat as NAME=PATH to simulate several functions of a trace together, "
+                   "sharing the account's concurrency")
     p.add_argument("--memory", type=int, help="MemorySize in MB (default: the profile's)")
     p.add_argument("--reserved", type=int, help="reserved concurrency (default: none)")
     p.add_argument("--provisioned", type=int, default=0)
@@ -46,7 +48,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    profile = Profile.load(args.profile)
+    if len(args.profile) > 1 or "=" in args.profile[0]:
+        return run_many(args)
+    profile = Profile.load(Path(args.profile[0]))
     limits = Limits(memory_mb=args.memory or profile.memory_mb, reserved=args.reserved,
                     provisioned=args.provisioned, keepalive_s=args.keepalive,
                     account_concurrency=args.account_concurrency,
@@ -89,6 +93,45 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         write_report(args.report, summary, outcome)
         print(f"report: {args.report / 'report.html'}")
+    return 0
+
+
+def run_many(args: argparse.Namespace) -> int:
+    """Several functions of one trace, each with its profile, under one account limit."""
+    if args.trace is None or args.sweep:
+        raise WorkbenchError("several --profile NAME=PATH need --trace, and no --sweep")
+    profiles = {}
+    for item in args.profile:
+        name, sep, path = item.partition("=")
+        if not sep or not name:
+            raise WorkbenchError(f"--profile {item!r}: use NAME=PATH with several profiles")
+        profiles[name] = Profile.load(Path(path))
+    prices = Prices(args.price_request, args.price_gb_second, args.price_provisioned,
+                    args.instance_price)
+    functions = {}
+    for name, profile in profiles.items():
+        limits = Limits(memory_mb=args.memory or profile.memory_mb, reserved=args.reserved,
+                        provisioned=args.provisioned, keepalive_s=args.keepalive,
+                        account_concurrency=args.account_concurrency,
+                        scale_per_window=args.scale_rate)
+        _check(limits)
+        functions[name] = (Sampler(profile, limits.memory_mb, args.seed), limits)
+    problems: list[tuple[int, str]] = []
+    outcomes = simulate_many(arrival_sources.named_from_trace(args.trace, problems), functions,
+                             args.account_concurrency)
+    summaries = {name: summarise(outcome, functions[name][1], prices)
+                 for name, outcome in outcomes.items()}
+    if not any(s["invocations"] for s in summaries.values()):
+        raise WorkbenchError(f"{args.trace}: no records of {', '.join(profiles)}")
+    for name, s in summaries.items():
+        print(f"{name}: invocations {s['invocations']}, cold starts {s['cold_starts']}, "
+              f"throttles {s['throttles']}, peak concurrency {s['peak_concurrency']}, "
+              f"p50 {s['latency_ms']['p50']} ms, p99 {s['latency_ms']['p99']} ms, "
+              f"${s['cost']['lambda_total_usd']:.4f}")
+    if args.report:
+        for name, outcome in outcomes.items():
+            write_report(args.report / name, summaries[name], outcome)
+        print(f"reports: {args.report}/<function>/report.html")
     return 0
 
 

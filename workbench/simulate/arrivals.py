@@ -61,14 +61,19 @@ def generated(spec: str, seed: int) -> Iterator[float]:
 
 def from_trace(path: Path, function: str | None,
                problems: list[tuple[int, str]]) -> Iterator[float]:
-    """Arrival times of a trace, in order. Unsorted timestamps are rejected, not sorted:
+    """Arrival times of one function (or all) in a trace, in order."""
+    for t, name in named_from_trace(path, problems):
+        if function is None or name == function:
+            yield t
+
+
+def named_from_trace(path: Path, problems: list[tuple[int, str]]) -> Iterator[tuple[float, str]]:
+    """(time, function) of every record. Unsorted timestamps are rejected, not sorted:
     sorting needs the whole trace in memory, and a mis-ordered trace is usually a bug."""
     last = None
     for record in read_trace(path, lambda n, m: problems.append((n, m))):
-        if function is not None and record.function != function:
-            continue
         if last is not None and record.time < last:
             raise WorkbenchError(f"{path}: timestamps go backwards at t={record.time} (after "
-                                 f"{last}); sort the trace by time first (e.g. `sort -t: -k3`)")
+                                 f"{last}); sort the trace by time first")
         last = record.time
-        yield record.time
+        yield record.time, record.function

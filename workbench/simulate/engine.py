@@ -149,58 +149,90 @@ class Outcome:
         return max(0.0, self.last_end - (self.first_arrival or 0.0))
 
 
-def simulate(arrivals: Iterable[float], sampler: Sampler, limits: Limits) -> Outcome:
-    """Run the arrivals (seconds, ascending) through Lambda's scaling rules."""
-    out = Outcome()
-    busy: list[tuple[float, int]] = []  # (end, provisioned?) heap
-    idle: deque[float] = deque()  # on-demand environments: time each became idle
-    provisioned_idle = limits.provisioned
-    created: deque[float] = deque()  # creation times inside the scaling window
-    cap = limits.account_concurrency if limits.reserved is None else min(
-        limits.reserved, limits.account_concurrency)
-    for t in arrivals:
-        if out.first_arrival is None:
-            out.first_arrival = t
-        while busy and busy[0][0] <= t:
-            end, provisioned = heapq.heappop(busy)
+@dataclass
+class _Function:
+    sampler: Sampler
+    limits: Limits
+    out: Outcome = field(default_factory=Outcome)
+    busy: list[tuple[float, int]] = field(default_factory=list)  # (end, provisioned?) heap
+    idle: deque[float] = field(default_factory=deque)  # on-demand: when each became idle
+    provisioned_idle: int = 0
+    created: deque[float] = field(default_factory=deque)  # creations in the scaling window
+
+    def release(self, t: float) -> None:
+        while self.busy and self.busy[0][0] <= t:
+            end, provisioned = heapq.heappop(self.busy)
             if provisioned:
-                provisioned_idle += 1
+                self.provisioned_idle += 1
             else:
-                idle.append(end)
-        while idle and idle[0] + limits.keepalive_s <= t:
-            idle.popleft()  # reclaimed after the keep-alive
-        out.invocations += 1
-        if len(busy) >= cap:
-            out.throttles += 1
+                self.idle.append(end)
+        while self.idle and self.idle[0] + self.limits.keepalive_s <= t:
+            self.idle.popleft()  # reclaimed after the keep-alive
+
+
+def simulate_many(arrivals: Iterable[tuple[float, str]],
+                  functions: dict[str, tuple[Sampler, Limits]],
+                  account_concurrency: int = 1000) -> dict[str, Outcome]:
+    """Several functions sharing the account's concurrency; arrivals are (time, name),
+    ascending. Arrivals for functions not in `functions` are ignored."""
+    states = {name: _Function(sampler, limits, provisioned_idle=limits.provisioned)
+              for name, (sampler, limits) in functions.items()}
+    many = len(states) > 1
+    for t, name in arrivals:
+        state = states.get(name)
+        if state is None:
             continue
-        cold = False
-        init = 0.0
-        if provisioned_idle:
-            provisioned_idle -= 1
-            flag = 1
-        elif idle:
-            idle.pop()  # the most recently used environment is reused first
-            flag = 0
+        if many:
+            for other in states.values():
+                other.release(t)
         else:
-            while created and created[0] + limits.scale_window_s <= t:
-                created.popleft()
-            if len(created) >= limits.scale_per_window:
-                out.throttles += 1
-                continue
-            created.append(t)
-            cold, init, flag = True, sampler.init(), 0
-            out.cold_starts += 1
-            out.environments_created += 1
-        duration = sampler.duration()
-        end = t + init + duration
-        heapq.heappush(busy, (end, flag))
-        out.busy_seconds += duration
-        out.billed_ms += math.ceil(duration * 1000) + (math.ceil(init * 1000) if cold else 0)
-        out.with_init.add(init + duration)
-        out.without_init.add(duration)
-        out.last_end = max(out.last_end, end)
-        concurrency = len(busy)
-        out.peak_concurrency = max(out.peak_concurrency, concurrency)
-        out.series.mark(t, concurrency, cold)
-    out.environments_created += limits.provisioned
-    return out
+            state.release(t)
+        _arrive(state, t, sum(len(s.busy) for s in states.values()) if many
+                else len(state.busy), account_concurrency)
+    for state in states.values():
+        state.out.environments_created += state.limits.provisioned
+    return {name: state.out for name, state in states.items()}
+
+
+def simulate(arrivals: Iterable[float], sampler: Sampler, limits: Limits) -> Outcome:
+    """One function: run the arrivals (seconds, ascending) through Lambda's scaling."""
+    return simulate_many(((t, "") for t in arrivals), {"": (sampler, limits)},
+                         limits.account_concurrency)[""]
+
+
+def _arrive(state: _Function, t: float, account_busy: int, account_cap: int) -> None:
+    out, limits = state.out, state.limits
+    if out.first_arrival is None:
+        out.first_arrival = t
+    out.invocations += 1
+    reserved = limits.reserved if limits.reserved is not None else account_cap
+    if len(state.busy) >= reserved or account_busy >= account_cap:
+        out.throttles += 1  # throttled at once: Lambda never queues a synchronous call
+        return
+    cold, init, flag = False, 0.0, 0
+    if state.provisioned_idle:
+        state.provisioned_idle -= 1
+        flag = 1
+    elif state.idle:
+        state.idle.pop()  # the most recently used environment is reused first
+    else:
+        while state.created and state.created[0] + limits.scale_window_s <= t:
+            state.created.popleft()
+        if len(state.created) >= limits.scale_per_window:
+            out.throttles += 1
+            return
+        state.created.append(t)
+        cold, init = True, state.sampler.init()
+        out.cold_starts += 1
+        out.environments_created += 1
+    duration = state.sampler.duration()
+    end = t + init + duration
+    heapq.heappush(state.busy, (end, flag))
+    out.busy_seconds += duration
+    out.billed_ms += math.ceil(duration * 1000) + (math.ceil(init * 1000) if cold else 0)
+    out.with_init.add(init + duration)
+    out.without_init.add(duration)
+    out.last_end = max(out.last_end, end)
+    concurrency = len(state.busy)
+    out.peak_concurrency = max(out.peak_concurrency, concurrency)
+    out.series.mark(t, concurrency, cold)

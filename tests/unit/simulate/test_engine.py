@@ -111,3 +111,24 @@ def test_cli_empty_unsorted_trace_and_empty_profile(profile: Path, tmp_path: Pat
     (tmp_path / "none.json").write_text('{"function": "F", "memory_mb": 128, "samples": {}}')
     done = cli("--arrivals", "poisson:1:10", "--profile", str(tmp_path / "none.json"))
     assert done.returncode == 2 and "no Duration samples" in done.stderr
+
+
+def test_functions_share_the_account_limit() -> None:
+    from workbench.simulate.engine import simulate_many
+
+    arrivals = [(0.0, "A"), (0.01, "B"), (0.02, "A"), (0.03, "B")]
+    functions = {name: (Sampler(FIXED, 1024, 0), Limits(1024)) for name in "AB"}
+    outcomes = simulate_many(iter(arrivals), functions, account_concurrency=3)
+    assert outcomes["A"].cold_starts + outcomes["B"].cold_starts == 3
+    assert outcomes["B"].throttles == 1  # the fourth call finds the account full
+
+
+def test_cli_several_functions_of_a_trace(profile: Path, tmp_path: Path) -> None:
+    lines = [json.dumps({"v": 1, "time": i * 0.05, "function": "AB"[i % 2], "source": "invoke",
+                         "event": {}}) for i in range(40)]
+    (tmp_path / "t.jsonl").write_text("\n".join(lines))
+    done = cli("--trace", str(tmp_path / "t.jsonl"), "--profile", f"A={profile}",
+               "--profile", f"B={profile}", "--report", str(tmp_path / "r"))
+    assert done.returncode == 0, done.stderr
+    assert "A: invocations 20" in done.stdout and "B: invocations 20" in done.stdout
+    assert (tmp_path / "r" / "B" / "report.html").exists()
