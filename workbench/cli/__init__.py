@@ -24,6 +24,7 @@ COMMANDS = (
     "simulate",
     "replay",
     "trace",
+    "localstack",
 )
 
 

@@ -1,0 +1,246 @@
+"""Deploy the SAM template into LocalStack with plain API calls, idempotently.
+
+What `sam deploy` would make, done with boto3 calls rather than a CloudFormation stack, so
+that a redeploy skips what did not change (model archives, code with the same CodeSha256,
+layers with the same content) and keeps the API id, so invoke URLs stay the same: the
+default models as archives in S3, the layers, the functions reading their model from S3
+at INIT (NER_MODEL / QA_MODEL = s3://...), and a REST API with a proxy integration per
+route.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import tarfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from workbench import models
+from workbench.errors import WorkbenchError
+from workbench.localstack import service
+from workbench.template import IMPLICIT_REST_API, FunctionSpec, Template
+
+BUCKET = "lambda-workbench-models"
+ROLE = "arn:aws:iam::000000000000:role/lambda-workbench"
+SKIPPED = {"model", "__pycache__"}  # the model goes to S3, not into the code package
+
+
+@dataclass
+class Deployment:
+    endpoint: str
+    region: str
+    functions: dict[str, str] = field(default_factory=dict)  # logical id -> FunctionName
+    models: dict[str, str] = field(default_factory=dict)  # logical id -> s3:// address
+    apis: dict[str, str] = field(default_factory=dict)  # logical id -> REST API id
+    urls: dict[str, str] = field(default_factory=dict)  # "POST /ner" -> invoke URL
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+
+def client(name: str, endpoint: str, region: str) -> Any:
+    # LocalStack accepts any credentials; retries off so a throttle is seen as one.
+    return boto3.client(name, endpoint_url=endpoint, region_name=region,
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=Config(retries={"max_attempts": 0}, read_timeout=900))
+
+
+def deploy(template: Template, *, endpoint: str | None = None, region: str = "us-east-1",
+           hot_reload: bool = False, say: Any = print) -> Deployment:
+    endpoint = endpoint or service.endpoint()
+    if service.health(int(endpoint.rsplit(":", 1)[1])) is None:
+        raise WorkbenchError(f"LocalStack is not running at {endpoint}: "
+                             "start it with `workbench localstack start`")
+    done = Deployment(endpoint, region)
+    s3 = client("s3", endpoint, region)
+    lam = client("lambda", endpoint, region)
+    _ensure_bucket(s3, region)
+    layers = {path: _layer(lam, path, hot_reload) for spec in template.functions.values()
+              for path in spec.layers}
+    for logical_id, spec in template.functions.items():
+        environment = dict(spec.environment)
+        if (model := _model_name(spec)) is not None:
+            address = _upload_model(s3, model, say)
+            environment[f"{model.upper()}_MODEL"] = address
+            done.models[logical_id] = address
+        name = spec.function_name or logical_id
+        _function(lam, name, spec, environment, [layers[p] for p in spec.layers], hot_reload)
+        done.functions[logical_id] = name
+        say(f"==> function {name}: {spec.memory_mb} MB, timeout {spec.timeout_s:.0f} s")
+    _rest_apis(template, client("apigateway", endpoint, region), lam, done, say)
+    return done
+
+
+# -- models ------------------------------------------------------------------------------
+
+def _model_name(spec: FunctionSpec) -> str | None:
+    """A function whose CodeUri folder is named after a default model (handlers/ner,
+    handlers/qa) reads that model; its variable is <NAME>_MODEL."""
+    name = spec.code_uri.name
+    return name if name in models.NAMES else None
+
+
+def _upload_model(s3: Any, name: str, say: Any) -> str:
+    directory = models.model_dir(name)
+    if not directory.is_dir():
+        raise WorkbenchError(f"the default {name} model is not built ({directory} is missing): "
+                             f"run `workbench models build {name}`")
+    key = f"models/{directory.name}.tar.gz"
+    try:
+        s3.head_object(Bucket=BUCKET, Key=key)
+        say(f"==> model {name}: s3://{BUCKET}/{key} (already uploaded)")
+    except ClientError:
+        archive = directory.with_name(directory.name + ".tar.gz")
+        if not archive.exists():
+            partial = archive.with_name(archive.name + ".partial")
+            with tarfile.open(partial, "w:gz", compresslevel=1) as tar:
+                tar.add(directory, arcname=name)
+            partial.rename(archive)
+        s3.upload_file(str(archive), BUCKET, key)
+        say(f"==> model {name}: uploaded to s3://{BUCKET}/{key} "
+            f"({archive.stat().st_size / 1e6:.1f} MB)")
+    return f"s3://{BUCKET}/{key}"
+
+
+def _ensure_bucket(s3: Any, region: str) -> None:
+    try:
+        s3.head_bucket(Bucket=BUCKET)
+    except ClientError:
+        extra = {} if region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=BUCKET, **extra)
+
+
+# -- code, layers and functions ----------------------------------------------------------
+
+def zip_folder(folder: Path) -> bytes:
+    """A reproducible zip (sorted names, fixed times) so an unchanged folder is not
+    redeployed: its CodeSha256 stays the same."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if not path.is_file() or SKIPPED & set(relative.parts):
+                continue
+            info = zipfile.ZipInfo(str(relative), date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def _sha256(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def _code(folder: Path, hot_reload: bool) -> dict[str, Any]:
+    # LocalStack's hot-reload bucket: S3Key is a local folder, run in place.
+    if hot_reload:
+        return {"S3Bucket": "hot-reload", "S3Key": str(folder.resolve())}
+    return {"ZipFile": zip_folder(folder)}
+
+
+def _layer(lam: Any, folder: Path, hot_reload: bool) -> str:
+    name = f"workbench-{folder.name}"
+    content = _code(folder, hot_reload)
+    digest = _sha256(content.get("ZipFile") or content["S3Key"].encode())
+    versions = lam.list_layer_versions(LayerName=name).get("LayerVersions", [])
+    for version in versions:
+        if version.get("Description") == f"sha256:{digest}":
+            return str(version["LayerVersionArn"])
+    published = lam.publish_layer_version(LayerName=name, Content=content,
+                                          Description=f"sha256:{digest}",
+                                          CompatibleRuntimes=["python3.11"])
+    return str(published["LayerVersionArn"])
+
+
+def _function(lam: Any, name: str, spec: FunctionSpec, environment: dict[str, str],
+              layers: list[str], hot_reload: bool) -> None:
+    configuration = {
+        "Runtime": spec.runtime, "Handler": spec.handler, "Role": ROLE,
+        "MemorySize": spec.memory_mb, "Timeout": int(spec.timeout_s),
+        "Environment": {"Variables": environment}, "Layers": layers,
+    }
+    code = _code(spec.code_uri, hot_reload)
+    try:
+        current = lam.get_function(FunctionName=name)["Configuration"]
+    except lam.exceptions.ResourceNotFoundException:
+        lam.create_function(FunctionName=name, Code=code, **configuration)
+    else:
+        if "ZipFile" not in code or current.get("CodeSha256") != _sha256(code["ZipFile"]):
+            lam.update_function_code(FunctionName=name, **code)
+            lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+        lam.update_function_configuration(FunctionName=name, **configuration)
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    if spec.reserved_concurrency is not None:
+        lam.put_function_concurrency(FunctionName=name,
+                                     ReservedConcurrentExecutions=spec.reserved_concurrency)
+    else:
+        lam.delete_function_concurrency(FunctionName=name)
+
+
+# -- REST APIs ---------------------------------------------------------------------------
+
+def _rest_apis(template: Template, apigw: Any, lam: Any, done: Deployment, say: Any) -> None:
+    for api_id, api in template.apis.items():
+        routes = [r for r in template.routes if r.api_id == api_id]
+        if api.kind != "rest":
+            say(f"==> {api_id}: HTTP API not deployed (LocalStack community has no "
+                "API Gateway v2); its routes are served by `workbench serve`")
+            continue
+        if not routes:
+            continue
+        name = f"{template.path.stem}-{api_id}" if api_id != IMPLICIT_REST_API \
+            else f"{template.path.stem}-api"
+        rest_id = _find_or_create_api(apigw, name)
+        resources = {r["path"]: r["id"] for r in
+                     apigw.get_resources(restApiId=rest_id, limit=500)["items"]}
+        for route in routes:
+            resource = _resource(apigw, rest_id, resources, route.path)
+            function_arn = lam.get_function(
+                FunctionName=done.functions[route.function])["Configuration"]["FunctionArn"]
+            apigw.put_method(restApiId=rest_id, resourceId=resource, httpMethod=route.method,
+                             authorizationType="NONE")
+            apigw.put_integration(
+                restApiId=rest_id, resourceId=resource, httpMethod=route.method,
+                type="AWS_PROXY", integrationHttpMethod="POST",
+                uri=f"arn:aws:apigateway:{done.region}:lambda:path/2015-03-31/functions/"
+                    f"{function_arn}/invocations")
+            url = f"{done.endpoint}/_aws/execute-api/{rest_id}/{api.stage}{route.path}"
+            done.urls[f"{route.method} {route.path}"] = url
+        apigw.create_deployment(restApiId=rest_id, stageName=api.stage,
+                                variables=api.stage_variables or {})
+        done.apis[api_id] = rest_id
+        for route_key, url in done.urls.items():
+            say(f"==> {route_key}: {url}")
+
+
+def _find_or_create_api(apigw: Any, name: str) -> str:
+    for item in apigw.get_rest_apis(limit=500).get("items", []):
+        if item["name"] == name:
+            return str(item["id"])
+    return str(apigw.create_rest_api(name=name, endpointConfiguration={"types": ["REGIONAL"]})
+               ["id"])
+
+
+def _resource(apigw: Any, rest_id: str, resources: dict[str, str], path: str) -> str:
+    """The resource for `path`, creating missing parents one segment at a time."""
+    current = "/"
+    for part in [p for p in path.split("/") if p]:
+        child = current.rstrip("/") + "/" + part
+        if child not in resources:
+            resources[child] = apigw.create_resource(restApiId=rest_id,
+                                                     parentId=resources[current],
+                                                     pathPart=part)["id"]
+        current = child
+    return resources[current]
