@@ -6,6 +6,10 @@ Fixtures:
 - `workbench_invoke`: invoke a function of a template once through real environments.
 - `golden`: compare a value with a JSON snapshot file; `pytest --update-fixtures`
   rewrites the snapshots instead (review the diff with git).
+- `localstack`: a healthy LocalStack on the host with the workbench's Lambda executor,
+  reused if one already answers, else started for the session and stopped after it.
+- `localstack_deploy`: `localstack_deploy(template_path)` deploys a template into it
+  (idempotent) and returns the `Deployment` (function names, invoke URLs).
 """
 
 from __future__ import annotations
@@ -139,3 +143,34 @@ def golden(request: pytest.FixtureRequest) -> Callable[[Path, Any], None]:
         assert value == expected, f"differs from {path} (pytest --update-fixtures to accept)"
 
     return check
+
+
+@pytest.fixture(scope="session")
+def localstack() -> Iterator[str]:
+    """The endpoint of a running LocalStack (http://127.0.0.1:4566 unless configured)."""
+    from workbench.localstack import service
+
+    started = None
+    if service.health() is None:
+        started = service.start(quiet=False)
+    try:
+        yield service.endpoint(started.port if started else None)
+    finally:
+        if started is not None:
+            service.stop()
+
+
+@pytest.fixture(scope="session")
+def localstack_deploy(localstack: str) -> Callable[[Path | str], Any]:
+    from workbench.localstack import deploy
+
+    deployed: dict[Path, deploy.Deployment] = {}
+
+    def run(template: Path | str) -> deploy.Deployment:
+        path = Path(template).resolve()
+        if path not in deployed:
+            deployed[path] = deploy.deploy(templates.load(path), endpoint=localstack,
+                                           say=lambda _: None)
+        return deployed[path]
+
+    return run

@@ -55,7 +55,6 @@ class WorkbenchRuntimeExecutor(RuntimeExecutor):
         self.endpoint = ExecutorEndpoint(id, container_address="127.0.0.1", container_port=None)
         self.process: subprocess.Popen[bytes] | None = None
         self.output: deque[str] = deque(maxlen=OUTPUT_LINES)
-        self.request_id: str | None = None
         self.stopping = False
 
     # -- lifecycle: start returns once INIT is done, as LocalStack expects -------------
@@ -128,26 +127,22 @@ class WorkbenchRuntimeExecutor(RuntimeExecutor):
         code = self.process.wait()
         if self.stopping:
             return
-        message = f"workbench environment exited unexpectedly (exit code {code})"
-        document = json.dumps({"errorType": "Runtime.ExitError",
-                               "errorMessage": message}).encode()
+        # An exception makes LocalStack stop this environment and start a fresh one for the
+        # next invoke; function crashes never get here (the bridge survives them).
+        error = LambdaRuntimeException(
+            f"workbench environment {self.id} exited unexpectedly (exit code {code})")
         startup = self.endpoint.startup_future
         if startup is not None and not startup.done():
-            startup.set_exception(StatusErrorException(message, payload=document))
+            startup.set_exception(StatusErrorException(str(error), payload=str(error).encode()))
         pending = self.endpoint.invocation_future
         if pending is not None and not pending.done():
-            pending.set_result(InvocationResult(self.request_id or "", document, is_error=True,
-                                                logs=self.get_logs()))
+            pending.set_exception(error)
 
     # -- invoke ------------------------------------------------------------------------
 
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
-        self.request_id = payload.get("invoke-id")
         if self.process is None or self.process.poll() is not None:
-            document = json.dumps({"errorType": "Runtime.ExitError",
-                                   "errorMessage": "workbench environment is not running"})
-            return InvocationResult(self.request_id or "", document.encode(), is_error=True,
-                                    logs=self.get_logs())
+            raise LambdaRuntimeException(f"workbench environment {self.id} is not running")
         return self.endpoint.invoke(payload)
 
     def get_logs(self) -> str:

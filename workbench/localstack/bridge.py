@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from watchfiles import awatch
 
 from workbench.runtime.environment import Environment
 from workbench.runtime.types import InitError
@@ -56,6 +57,7 @@ class Bridge:
         self.runtime_id = env["LOCALSTACK_RUNTIME_ID"]
         self.client = httpx.AsyncClient(trust_env=False, timeout=30.0)  # never a proxy
         self.environment: Environment | None = None
+        self.stale = False  # hot reload: the code changed since this environment's INIT
         self.busy = asyncio.Lock()
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -84,7 +86,10 @@ class Bridge:
     async def _invoke(self, invoke: dict[str, Any]) -> None:
         request_id = invoke["invoke-id"]
         async with self.busy:
-            if self.environment is None or self.environment.state == "dead":
+            if self.stale and self.environment is not None:
+                await self.environment.stop()
+            if self.environment is None or self.environment.state == "dead" or self.stale:
+                self.stale = False
                 self.environment = self._new_environment()
                 try:
                     await self.environment.start()
@@ -100,6 +105,12 @@ class Bridge:
         await self._post_logs(request_id, result.logs)
         outcome = "error" if result.function_error else "response"
         await self._post(f"/invocations/{request_id}/{outcome}", result.payload)
+
+    async def watch_code(self) -> None:
+        """LocalStack's hot-reload bucket runs a folder in place; a change in it (or in a
+        layer) means the next invoke gets a fresh environment, as LocalStack's init does."""
+        async for _ in awatch(self.spec.code_uri, *self.spec.layers, debounce=200, step=50):
+            self.stale = True
 
     async def _post(self, path: str, body: bytes) -> None:
         await self.client.post(self.callbacks + path, content=body)
@@ -148,8 +159,11 @@ async def serve_invokes(bridge: Bridge, reader: asyncio.StreamReader,
 
 
 async def main() -> int:
-    spec, env = function_spec(json.loads(os.environ[CONFIG_VARIABLE]))
+    config = json.loads(os.environ[CONFIG_VARIABLE])
+    spec, env = function_spec(config)
     bridge = Bridge(spec, env)
+    if config.get("hot_reload"):
+        bridge.tasks.add(asyncio.ensure_future(bridge.watch_code()))
     server = await asyncio.start_server(
         lambda reader, writer: serve_invokes(bridge, reader, writer), "127.0.0.1", 0)
     print(json.dumps({"port": server.sockets[0].getsockname()[1]}), flush=True)

@@ -31,6 +31,8 @@ DEFAULT_PORT = 4566
 START_TIMEOUT_S = 180.0
 STOP_GRACE_S = 20.0
 HEALTH_PATH = "/_localstack/health"
+# LocalStacks started by this process, kept so they are reaped (not left as zombies).
+_children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def home() -> Path:
@@ -128,6 +130,7 @@ def start(*, keepalive_ms: int | None = None, quiet: bool = False,
         process = subprocess.Popen([str(python), "-m", "localstack.runtime.main"], cwd=state,
                                    env=env, stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
+    _children[process.pid] = process
     started = Started(process.pid, at, psutil.Process(process.pid).create_time())
     (state / "localstack.pid").write_text(json.dumps(started.__dict__))
     deadline = time.monotonic() + timeout_s
@@ -156,6 +159,8 @@ def stop() -> bool:
         pass
     # Bridges and functions end with LocalStack; anything left in its group goes now.
     _signal_group(started.pid, signal.SIGKILL)
+    if (child := _children.pop(started.pid, None)) is not None:
+        child.wait()
     (home() / "localstack.pid").unlink(missing_ok=True)
     return True
 

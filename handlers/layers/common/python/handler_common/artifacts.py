@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import tarfile
 import tempfile
 import zipfile
@@ -33,11 +34,16 @@ def resolve(spec: str, *, scratch: Path | None = None) -> Path:
 
     archive = target.with_name(target.name + ".download")
     target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
     boto3.client("s3").download_file(bucket, key, str(archive))
+    size_mb = archive.stat().st_size / 1e6
     shutil.rmtree(target, ignore_errors=True)
     _extract(archive, target)
     archive.unlink()
     (target / ".complete").touch()
+    # One INIT log line, so CloudWatch shows where the model came from and what it cost.
+    print(f"model: {spec} ({size_mb:.1f} MB) downloaded and unpacked in "
+          f"{time.perf_counter() - started:.2f} s", flush=True)
     return _single_root(target)
 
 
