@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 VENV_KEY := $(shell cat pyproject.toml handlers/*/requirements.txt | sha256sum | cut -c1-12)
 VENV_STAMP := $(VENV)/.built-$(VENV_KEY)
 
-.PHONY: dev test bench venv models lint clean
+.PHONY: dev test bench venv models lint clean localstack
 
 dev: models
 	$(BIN)/workbench serve
@@ -30,6 +30,11 @@ $(VENV_STAMP):
 	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -e '.[ner,qa,dev]'
 	rm -f $(VENV)/.built-*
 	touch $@
+
+# LocalStack on the host (its own cached venv), with the template deployed into it.
+localstack: models
+	$(BIN)/workbench localstack start
+	$(BIN)/workbench localstack deploy
 
 models: venv
 	$(BIN)/workbench models build

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 import tarfile
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
