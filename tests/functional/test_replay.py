@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from workbench.pytest_plugin import start_server
+from workbench.pytest_plugin import free_port, start_server
 
 pytestmark = pytest.mark.functional
 APPS = Path(__file__).parent / "apps"
@@ -18,8 +19,10 @@ TEMPLATE = str(APPS / "template.yaml")
 
 
 def workbench(*args: str) -> subprocess.CompletedProcess[str]:
+    # A port where no LocalStack runs, whatever else the machine has.
+    env = {**os.environ, "WORKBENCH_LOCALSTACK_PORT": str(free_port())}
     return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +74,7 @@ def test_replay_against_a_live_server(recorded: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, message", [
     (["--target", "http://127.0.0.1:9"], "unreachable"),
     (["--speed", "fast"], "a positive number or max"),
-    (["--target", "localstack"], "not built yet"),
+    (["--target", "localstack"], "LocalStack is not running"),
     (["--target", "ftp://x"], "use local or an http(s):// URL"),
 ])
 def test_bad_targets_and_flags(recorded: Path, args: list[str], message: str) -> None:

@@ -12,12 +12,17 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from workbench.errors import AwsError, TooManyRequests
-from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
 from workbench.trace import TraceRecord
+
+
+class Invoker(Protocol):
+    """What replay invokes: the workbench's `Runtime`, or LocalStack's Invoke API."""
+
+    async def invoke(self, function: str, payload: bytes) -> InvocationResult: ...
 
 
 @dataclass
@@ -31,7 +36,7 @@ class Replayed:
     http: dict[str, Any] | None = None  # for an HTTP target: {"statusCode", "body"}
 
 
-async def replay_local(runtime: Runtime, records: Iterable[TraceRecord], *,
+async def replay_local(runtime: Invoker, records: Iterable[TraceRecord], *,
                        speed: float | None = 1.0, concurrency: int = 64,
                        on_done: Callable[[Replayed], None] | None = None) -> list[Replayed]:
     gate = asyncio.Semaphore(concurrency)
@@ -54,7 +59,7 @@ async def replay_local(runtime: Runtime, records: Iterable[TraceRecord], *,
     return list(await asyncio.gather(*tasks))
 
 
-async def _one(runtime: Runtime, record: TraceRecord, started: float) -> Replayed:
+async def _one(runtime: Invoker, record: TraceRecord, started: float) -> Replayed:
     sent = time.monotonic()
     replayed = Replayed(record, sent - started, 0.0)
     try:

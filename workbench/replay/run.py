@@ -1,8 +1,9 @@
 """Replay a trace against a target, compare every answer, summarise and report.
 
-Targets: `local` (the workbench's runtime, the template's limits apply) and an HTTP base
-URL (the dev server, LocalStack's API Gateway, a real API Gateway), to which each
-API Gateway event is sent back as the HTTP request it came from.
+Targets: `local` (the workbench's runtime, the template's limits apply), `localstack`
+(the functions deployed there, through its Lambda Invoke API, its limits apply) and an
+HTTP base URL (the dev server, LocalStack's API Gateway, a real API Gateway), to which
+each API Gateway event is sent back as the HTTP request it came from.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from urllib.parse import quote
 import httpx
 
 from workbench.errors import WorkbenchError
+from workbench.localstack.invoke import LocalStackInvoker
 from workbench.replay.compare import Verdict, verdict
 from workbench.replay.local import Replayed, replay_local
 from workbench.report import charts, html
@@ -187,11 +189,28 @@ async def replay(records: list[TraceRecord], target: str, template: Template | N
         results = await replay_http(target, records, speed=speed, concurrency=concurrency,
                                     on_done=tick)
     elif target == "localstack":
-        raise WorkbenchError("--target localstack: the LocalStack integration is not built "
-                             "yet; pass LocalStack's API Gateway URL as the target instead")
+        invoker = localstack_invoker()
+        try:
+            results = await replay_local(invoker, records, speed=speed,
+                                         concurrency=concurrency, on_done=tick)
+        finally:
+            await invoker.close()
     else:
         raise WorkbenchError(f"--target {target!r}: use local or an http(s):// URL")
     return Summary([judge(i, r) for i, r in enumerate(results)])
+
+
+def localstack_invoker() -> LocalStackInvoker:
+    """The functions `workbench localstack deploy` made (by logical id), in a running
+    LocalStack; names not deployed are tried as FunctionNames."""
+    from workbench.localstack import service
+
+    if service.health() is None:
+        raise WorkbenchError(f"--target localstack: LocalStack is not running at "
+                             f"{service.endpoint()}: `workbench localstack start` and `deploy`")
+    deployment = service.home() / "deployment.json"
+    functions = json.loads(deployment.read_text())["functions"] if deployment.exists() else {}
+    return LocalStackInvoker(service.endpoint(), functions)
 
 
 def write_report(directory: Path, summary: Summary) -> None:

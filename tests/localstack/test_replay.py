@@ -1,0 +1,36 @@
+"""Traffic recorded from the dev server, replayed against the same function in LocalStack."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.localstack.conftest import HERE
+from workbench.localstack.deploy import Deployment
+from workbench.pytest_plugin import start_server
+
+pytestmark = pytest.mark.localstack
+
+
+def test_replay_target_localstack(stack: Deployment, localstack: str, tmp_path: Path) -> None:
+    server = start_server(HERE / "stack.yaml", tmp_path / "serve.log", "--no-reload",
+                          "--record", str(tmp_path / "traces"))
+    try:
+        for i in range(5):
+            assert httpx.post(f"{server.url}/echo", json={"i": i}).status_code == 200
+    finally:
+        server.stop()
+    [trace] = (tmp_path / "traces").glob("*.jsonl")
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "replay", str(trace), "--target", "localstack",
+         "--speed", "max", "--report", str(tmp_path / "report")],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "WORKBENCH_LOCALSTACK_PORT": localstack.rsplit(":", 1)[1]})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "identical    5" in done.stdout
+    assert (tmp_path / "report" / "report.json").exists()
