@@ -123,6 +123,10 @@ def start(*, keepalive_ms: int | None = None, quiet: bool = False,
         "DNS_ADDRESS": "0",  # no DNS server on port 53 of the host
         "DISABLE_EVENTS": "1",  # no analytics calls: this machine is offline
         "SKIP_SSL_CERT_DOWNLOAD": "1",
+        # LocalStack's internal boto clients retry by default, so its API Gateway would
+        # retry a throttled Lambda call (up to 4 times, with backoff) and hide the throttle;
+        # AWS's API Gateway answers at once.
+        "DISABLE_BOTO_RETRIES": "1",
         "LAMBDA_KEEPALIVE_MS": str(keepalive_ms if keepalive_ms is not None else 600_000),
     })
     with open(log_file(), "wb") as log:
