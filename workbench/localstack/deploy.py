@@ -65,8 +65,10 @@ def deploy(template: Template, *, endpoint: str | None = None, region: str = "us
     s3 = client("s3", endpoint, region)
     lam = client("lambda", endpoint, region)
     _ensure_bucket(s3, region)
-    layers = {path: _layer(lam, path, hot_reload) for spec in template.functions.values()
-              for path in spec.layers}
+    # A layer shared by several functions is packaged and looked up once.
+    shared = {path for spec in template.functions.values() for path in spec.layers}
+    layers = {path: _layer(lam, path, hot_reload) for path in shared}
+    arns: dict[str, str] = {}
     for logical_id, spec in template.functions.items():
         environment = dict(spec.environment)
         if (model := _model_name(spec)) is not None:
@@ -74,10 +76,11 @@ def deploy(template: Template, *, endpoint: str | None = None, region: str = "us
             environment[f"{model.upper()}_MODEL"] = address
             done.models[logical_id] = address
         name = spec.function_name or logical_id
-        _function(lam, name, spec, environment, [layers[p] for p in spec.layers], hot_reload)
+        arns[logical_id] = _function(lam, name, spec, environment,
+                                     [layers[p] for p in spec.layers], hot_reload)
         done.functions[logical_id] = name
         say(f"==> function {name}: {spec.memory_mb} MB, timeout {spec.timeout_s:.0f} s")
-    _rest_apis(template, client("apigateway", endpoint, region), lam, done, say)
+    _rest_apis(template, client("apigateway", endpoint, region), arns, done, say)
     return done
 
 
@@ -164,7 +167,8 @@ def _layer(lam: Any, folder: Path, hot_reload: bool) -> str:
 
 
 def _function(lam: Any, name: str, spec: FunctionSpec, environment: dict[str, str],
-              layers: list[str], hot_reload: bool) -> None:
+              layers: list[str], hot_reload: bool) -> str:
+    """Create or update the function; returns its ARN."""
     configuration = {
         "Runtime": spec.runtime, "Handler": spec.handler, "Role": ROLE,
         "MemorySize": spec.memory_mb, "Timeout": int(spec.timeout_s),
@@ -174,7 +178,7 @@ def _function(lam: Any, name: str, spec: FunctionSpec, environment: dict[str, st
     try:
         current = lam.get_function(FunctionName=name)["Configuration"]
     except lam.exceptions.ResourceNotFoundException:
-        lam.create_function(FunctionName=name, Code=code, **configuration)
+        current = lam.create_function(FunctionName=name, Code=code, **configuration)
     else:
         if "ZipFile" not in code or current.get("CodeSha256") != _sha256(code["ZipFile"]):
             lam.update_function_code(FunctionName=name, **code)
@@ -187,11 +191,13 @@ def _function(lam: Any, name: str, spec: FunctionSpec, environment: dict[str, st
                                      ReservedConcurrentExecutions=spec.reserved_concurrency)
     else:
         lam.delete_function_concurrency(FunctionName=name)
+    return str(current["FunctionArn"])
 
 
 # -- REST APIs ---------------------------------------------------------------------------
 
-def _rest_apis(template: Template, apigw: Any, lam: Any, done: Deployment, say: Any) -> None:
+def _rest_apis(template: Template, apigw: Any, arns: dict[str, str], done: Deployment,
+               say: Any) -> None:
     for api_id, api in template.apis.items():
         routes = [r for r in template.routes if r.api_id == api_id]
         if api.kind != "rest":
@@ -207,22 +213,19 @@ def _rest_apis(template: Template, apigw: Any, lam: Any, done: Deployment, say: 
                      apigw.get_resources(restApiId=rest_id, limit=500)["items"]}
         for route in routes:
             resource = _resource(apigw, rest_id, resources, route.path)
-            function_arn = lam.get_function(
-                FunctionName=done.functions[route.function])["Configuration"]["FunctionArn"]
             apigw.put_method(restApiId=rest_id, resourceId=resource, httpMethod=route.method,
                              authorizationType="NONE")
             apigw.put_integration(
                 restApiId=rest_id, resourceId=resource, httpMethod=route.method,
                 type="AWS_PROXY", integrationHttpMethod="POST",
                 uri=f"arn:aws:apigateway:{done.region}:lambda:path/2015-03-31/functions/"
-                    f"{function_arn}/invocations")
+                    f"{arns[route.function]}/invocations")
             url = f"{done.endpoint}/_aws/execute-api/{rest_id}/{api.stage}{route.path}"
             done.urls[f"{route.method} {route.path}"] = url
+            say(f"==> {route.method} {route.path}: {url}")
         apigw.create_deployment(restApiId=rest_id, stageName=api.stage,
                                 variables=api.stage_variables or {})
         done.apis[api_id] = rest_id
-        for route_key, url in done.urls.items():
-            say(f"==> {route_key}: {url}")
 
 
 def _find_or_create_api(apigw: Any, name: str) -> str:
