@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import threading
 from collections import deque
@@ -111,7 +112,7 @@ class WorkbenchRuntimeExecutor(RuntimeExecutor):
             try:
                 process.wait(STOP_GRACE_S)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         try:
             self.endpoint.shutdown()

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from workbench import config, template
+from workbench.errors import WorkbenchError
 from workbench.localstack import deploy, service
 
 
@@ -40,8 +41,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_start(args: argparse.Namespace) -> int:
     if args.keepalive_ms is not None and args.keepalive_ms <= 0:
-        from workbench.errors import WorkbenchError
-
         raise WorkbenchError("--keepalive-ms must be positive")
     started = service.start(keepalive_ms=args.keepalive_ms, timeout_s=args.timeout)
     print(f"LocalStack is running at {service.endpoint(started.port)} (pid {started.pid}); "
@@ -73,8 +72,6 @@ def run_status(args: argparse.Namespace) -> int:
 def run_logs(args: argparse.Namespace) -> int:
     path = service.log_file()
     if not path.exists():
-        from workbench.errors import WorkbenchError
-
         raise WorkbenchError(f"no LocalStack log at {path}: start it first")
     with open(path, errors="replace") as log:
         lines = log.readlines()
