@@ -10,6 +10,8 @@ Fixtures:
   reused if one already answers, else started for the session and stopped after it.
 - `localstack_deploy`: `localstack_deploy(template_path)` deploys a template into it
   (idempotent) and returns the `Deployment` (function names, invoke URLs).
+
+And one helper, `wait_for(check, deadline_s, what)`: poll state with a deadline.
 """
 
 from __future__ import annotations
@@ -56,6 +58,18 @@ class ServerProcess:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         return self.process.returncode
+
+
+def wait_for(check: Callable[[], Any], deadline_s: float = 30.0, what: str = "condition",
+             interval_s: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy, and return that; fail the test
+    naming `what` after the deadline. Waiting on state, never sleeping for a fixed time."""
+    deadline = time.monotonic() + deadline_s
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {deadline_s:.0f} s waiting for {what}")
+        time.sleep(interval_s)
+    return value
 
 
 def free_port() -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import signal
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +16,7 @@ import psutil
 import pytest
 from botocore.config import Config
 
-from workbench.pytest_plugin import ServerProcess, start_server
+from workbench.pytest_plugin import ServerProcess, start_server, wait_for
 
 pytestmark = pytest.mark.functional
 APPS = Path(__file__).parent / "apps"
@@ -42,13 +41,6 @@ def lam(server: ServerProcess) -> Any:
     return boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1",
                         aws_access_key_id="test", aws_secret_access_key="test",
                         config=Config(retries={"max_attempts": 0}, read_timeout=60))
-
-
-def wait_for(condition: Any, deadline_s: float = 10.0) -> None:
-    """Poll a condition until a deadline: waiting on state, not sleeping for time."""
-    end = time.monotonic() + deadline_s
-    while not condition():
-        assert time.monotonic() < end, "condition not met before the deadline"
 
 
 def echoed(response: httpx.Response) -> dict[str, Any]:
@@ -132,7 +124,8 @@ def test_throttle_behind_rest_is_500_and_the_invoke_api_429(http: httpx.Client, 
     with ThreadPoolExecutor(1) as pool:
         slow = pool.submit(http.post, "/limited", json={"action": "hang"})
         wait_for(lambda: any(e["function"] == "Limited" and e["state"] == "busy"
-                             for e in http.get("/_workbench/environments").json()))
+                             for e in http.get("/_workbench/environments").json()),
+                 deadline_s=10.0, what="the Limited environment to be busy")
         throttled = http.post("/limited", json={})
         assert throttled.status_code == 500
         assert throttled.json() == {"message": "Internal server error"}

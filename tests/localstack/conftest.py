@@ -7,7 +7,6 @@ crashes, throttles and logs) are deployed once each.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,16 +34,3 @@ def stack(localstack_deploy: Callable[[Path], Deployment]) -> Deployment:
 def aws(localstack: str) -> Callable[[str], Any]:
     """`aws("lambda")`: a boto3 client for LocalStack, retries off."""
     return lambda service: client(service, localstack, REGION)
-
-
-def wait_for(check: Callable[[], Any], deadline_s: float = 30.0, what: str = "condition") -> Any:
-    """Poll `check` until it returns something truthy (LocalStack stores logs in the
-    background), failing with `what` after the deadline."""
-    deadline = time.monotonic() + deadline_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {deadline_s:.0f} s waiting for {what}")
-        time.sleep(0.2)

@@ -17,8 +17,8 @@ import psutil
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.localstack.conftest import wait_for
 from workbench.localstack.deploy import Deployment
+from workbench.pytest_plugin import wait_for
 
 pytestmark = pytest.mark.localstack
 

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.localstack.conftest import ROOT, wait_for
+from tests.localstack.conftest import ROOT
 from workbench.localstack.deploy import Deployment
+from workbench.pytest_plugin import wait_for
 
 pytestmark = pytest.mark.localstack
 GOLDEN = ROOT / "fixtures" / "golden"
