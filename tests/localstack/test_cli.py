@@ -64,6 +64,9 @@ def test_start_on_a_taken_port(elsewhere: dict[str, str], taken_port: int) -> No
 
 
 def test_start_that_is_not_healthy_in_time_leaves_nothing(elsewhere: dict[str, str]) -> None:
+    from workbench.localstack import install
+
+    install.ensure_installed(quiet=True)  # a first install prints progress lines on stderr
     done = workbench("start", "--timeout", "0.5", **elsewhere)
     one_line_error(done, "was not healthy within", "localstack.log")
     home = Path(elsewhere["WORKBENCH_LOCALSTACK_HOME"])
