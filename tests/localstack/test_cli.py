@@ -104,3 +104,14 @@ def test_logs_and_status_of_the_session_localstack(localstack: str) -> None:
     if service.running() is not None:  # the log is ours only when we started it
         logs = workbench("logs", "-n", "5")
         assert logs.returncode == 0 and logs.stdout.strip()
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (["logs"], {}, "no LocalStack log at"),
+    (["start", "--keepalive-ms", "0"], {}, "--keepalive-ms must be positive"),
+    (["status"], {"WORKBENCH_LOCALSTACK_PORT": "not-a-port"}, "not a port"),
+    (["deploy", "--template", "/nonexistent/template.yaml"], {}, "no such file"),
+])
+def test_bad_flags_and_settings(elsewhere: dict[str, str], args: list[str],
+                                env: dict[str, str], message: str) -> None:
+    one_line_error(workbench(*args, **{**elsewhere, **env}), message)
