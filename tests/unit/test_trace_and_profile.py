@@ -7,6 +7,7 @@ import pytest
 
 from workbench.errors import WorkbenchError
 from workbench.profile import Profile
+from workbench.replay import importers
 from workbench.runtime.logs import Report
 from workbench.trace import TraceRecord, TraceWriter, read_trace
 
@@ -68,3 +69,20 @@ def test_bad_profiles(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "p.json").write_text(content)
     with pytest.raises(WorkbenchError, match=message):
         Profile.load(tmp_path / "p.json")
+
+
+def test_a_dev_server_log_gives_each_function_its_own_reports(tmp_path: Path) -> None:
+    line = ("REPORT RequestId: {id}\tDuration: {d}.00 ms\tBilled Duration: {d} ms\t"
+            "Memory Size: 512 MB\tMax Memory Used: 60 MB\t")
+    (tmp_path / "serve.log").write_text("\n".join([
+        "  Ner | " + line.format(id="a", d=10), "[Ner] warm 10.0 ms -> 200",
+        "  Qa | " + line.format(id="b", d=20), "  Ner | " + line.format(id="c", d=30)]))
+    problems: list[tuple[str, str]] = []
+
+    def durations(function: str | None) -> list[float]:
+        found = importers.reports(tmp_path / "serve.log", lambda *p: problems.append(p),
+                                  function)
+        return [r.duration_ms for r in found]
+
+    assert durations("Ner") == [10.0, 30.0] and durations("Qa") == [20.0]
+    assert durations(None) == [10.0, 20.0, 30.0] and not problems

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from workbench.template import Template
 from workbench.trace import Source, TraceRecord
 
 Problem = Callable[[str, str], None]  # (where, what)
+_DEV_SERVER_PREFIX = re.compile(r"\s*(\S+) \| ")  # the dev server's `  NAME | line`
 
 
 def _load_json(path: Path) -> Any:
@@ -102,8 +104,11 @@ def from_cloudwatch(path: Path, function: str, problem: Problem) -> Iterator[Tra
                           event=event, extra={"imported_from": where})
 
 
-def reports(path: Path, problem: Problem) -> Iterator[Report]:
-    """REPORT lines from a dev-server log, a CloudWatch export or LocalStack's logs."""
+def reports(path: Path, problem: Problem, function: str | None = None) -> Iterator[Report]:
+    """REPORT lines from a dev-server log, a CloudWatch export or LocalStack's logs.
+
+    The dev server prefixes each function's lines with `NAME | `: with `function` given,
+    other functions' lines are left out (an export of one log group has no prefix)."""
     if path.suffix in (".json", ".jsonl"):
         for _, _, message in _log_events(path, problem):
             report = parse_report(message)
@@ -111,6 +116,9 @@ def reports(path: Path, problem: Problem) -> Iterator[Report]:
                 yield report
         return
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        prefix = _DEV_SERVER_PREFIX.match(line)
+        if function is not None and prefix is not None and prefix.group(1) != function:
+            continue
         report = parse_report(line)
         if report is not None:
             yield report
