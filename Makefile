@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 VENV_KEY := $(shell cat pyproject.toml handlers/*/requirements.txt | sha256sum | cut -c1-12)
 VENV_STAMP := $(VENV)/.built-$(VENV_KEY)
 
-.PHONY: dev test bench venv models lint clean localstack
+.PHONY: dev test bench venv models profiles lint clean localstack
 
 dev: models
 	$(BIN)/workbench serve
@@ -38,6 +38,14 @@ localstack: models
 
 models: venv
 	$(BIN)/workbench models build
+
+# The cold-start profiles committed under fixtures/profiles: measured in fresh
+# environments one at a time; each keeps the log its REPORT lines came from.
+profiles: models
+	$(BIN)/workbench trace measure NerFunction --event apigw-rest/ner-batch \
+		--cold 20 --warm 10 -o fixtures/profiles/NerFunction.json
+	$(BIN)/workbench trace measure QaFunction --event apigw-rest/post-json \
+		--cold 20 --warm 10 -o fixtures/profiles/QaFunction.json
 
 lint: venv
 	$(BIN)/ruff check workbench tests bench handlers

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +14,7 @@ import pytest
 
 from tests.localstack.conftest import ROOT
 from workbench.localstack.deploy import Deployment
+from workbench.profile import Profile
 from workbench.pytest_plugin import wait_for
 
 pytestmark = pytest.mark.localstack
@@ -98,3 +102,23 @@ def test_deploy_is_idempotent(handlers: Deployment, localstack: str) -> None:
     assert post(again.urls["POST /qa"], REQUESTS["qa"][0]).status_code == 200
 
 
+
+
+def test_a_profile_from_localstacks_cloudwatch_logs(handlers: Deployment, tmp_path: Path,
+                                                    aws: Callable[[str], Any]) -> None:
+    """What `aws logs filter-log-events` exports becomes a cold-start profile."""
+    assert post(handlers.urls["POST /ner"], {"batch": REQUESTS["ner"] * 20}).status_code == 200
+    group = f"/aws/lambda/{handlers.functions['NerFunction']}"
+
+    def export() -> list[dict[str, Any]] | None:
+        events = aws("logs").filter_log_events(logGroupName=group)["events"]
+        return events if any("Init Duration" in e["message"] for e in events) else None
+
+    (tmp_path / "export.json").write_text(json.dumps({"events": wait_for(export, what=group)}))
+    done = subprocess.run([sys.executable, "-m", "workbench.cli", "trace", "profile",
+                           str(tmp_path / "export.json"), "--function", "NerFunction",
+                           "-o", str(tmp_path / "ner.json")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    profile = Profile.load(tmp_path / "ner.json")
+    assert profile.memory_mb == 1024 and profile.init_duration_ms and profile.duration_ms

@@ -1,13 +1,18 @@
-"""`workbench trace import|profile`: traces from captured traffic, profiles from REPORT lines."""
+"""`workbench trace import|profile|measure`: traces from captured traffic, cold-start
+profiles from REPORT lines, and REPORT lines measured in fresh environments."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import sys
 from pathlib import Path
 
 from workbench import config, template
+from workbench.cli.invoke import read_event
 from workbench.errors import WorkbenchError
+from workbench.measure import measure
 from workbench.profile import Profile
 from workbench.replay import importers
 from workbench.runtime.logs import Report
@@ -25,17 +30,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                      "cloudwatch; HAR entries are routed by the template)")
     imp.add_argument("--template", type=Path)
     imp.set_defaults(run=run_import)
-    prof = actions.add_parser("profile", help="a cold-start profile from REPORT lines "
-                              "(a log, a CloudWatch export) or a trace")
+    writes_profile = argparse.ArgumentParser(add_help=False)
+    writes_profile.add_argument("-o", "--output", type=Path, required=True)
+    writes_profile.add_argument("--template", type=Path)
+    writes_profile.add_argument("--io-bound", action="store_true",
+                                help="durations do not speed up with memory")
+    prof = actions.add_parser("profile", parents=[writes_profile], help="a cold-start "
+                              "profile from REPORT lines (a log, a CloudWatch export) or a trace")
     prof.add_argument("source", type=Path)
     prof.add_argument("--function", required=True)
-    prof.add_argument("-o", "--output", type=Path, required=True)
     prof.add_argument("--memory", type=int, help="MemorySize of a traced run (default: the "
                       "template's, for a trace; REPORT lines carry their own)")
-    prof.add_argument("--template", type=Path)
-    prof.add_argument("--io-bound", action="store_true",
-                      help="durations do not speed up with memory")
     prof.set_defaults(run=run_profile)
+    meas = actions.add_parser("measure", parents=[writes_profile], help="a cold-start profile "
+                              "measured here: fresh environments one at a time, each called "
+                              "1 + --warm times")
+    meas.add_argument("function")
+    meas.add_argument("--event", metavar="FILE|-|SOURCE/VARIANT",
+                      help="the event every call gets (as for `workbench invoke`)")
+    meas.add_argument("--cold", type=int, default=10, help="cold starts (10)")
+    meas.add_argument("--warm", type=int, default=5, help="warm calls after each (5)")
+    meas.add_argument("--log", type=Path, help="where the REPORT lines' log is kept "
+                      "(default: the output with .log)")
+    meas.set_defaults(run=run_measure)
 
 
 def _problem(where: str, what: str) -> None:
@@ -75,16 +92,44 @@ def run_profile(args: argparse.Namespace) -> int:
                  for r in read_trace(args.source, lambda n, m: _problem(f"line {n}", m))
                  if r.function == args.function and r.duration_ms is not None]
     else:
-        found = list(importers.reports(args.source, _problem))
+        found = list(importers.reports(args.source, _problem, args.function))
     if not found:
         raise WorkbenchError(f"{args.source}: no REPORT lines or timed records for "
                              f"{args.function}")
-    profile = Profile.from_reports(args.function, found, source=str(args.source))
+    _save(args, found)
+    return 0
+
+
+def run_measure(args: argparse.Namespace) -> int:
+    settings = config.settings(template=args.template)
+    tpl = template.load(settings.template, region=settings.region)
+    payload = read_event(args.event)
+    log_path = args.log or args.output.with_suffix(".log")
+    for path in (args.output, log_path):  # found out before the minutes of measuring
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkbenchError(f"{path}: cannot write there: {exc.strerror}") from None
+        if not os.access(path.parent, os.W_OK) or path.is_dir():
+            raise WorkbenchError(f"{path}: cannot write there")
+
+    def say(done: int) -> None:
+        print(f"  cold start {done}/{args.cold} measured", file=sys.stderr, flush=True)
+
+    log = asyncio.run(measure(tpl, args.function, payload, cold=args.cold, warm=args.warm,
+                              region=settings.region, on_round=say))
+    log_path.write_text(log, encoding="utf-8")
+    args.source = log_path
+    _save(args, list(importers.reports(log_path, _problem)))
+    return 0
+
+
+def _save(args: argparse.Namespace, reports: list[Report]) -> None:
+    profile = Profile.from_reports(args.function, reports, source=str(args.source))
     profile.scales_with_memory = not args.io_bound
     profile.save(args.output)
     print(f"{args.output}: {len(profile.duration_ms)} durations, "
           f"{len(profile.init_duration_ms)} init durations at {profile.memory_mb} MB")
-    return 0
 
 
 def _template_memory(args: argparse.Namespace) -> int:
