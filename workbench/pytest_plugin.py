@@ -4,6 +4,8 @@ Fixtures:
 - `workbench_server`: start `workbench serve` for a template as a real process on a free
   loopback port, wait for its health check, stop it after the test.
 - `workbench_invoke`: invoke a function of a template once through real environments.
+- `workbench_replay`: replay a recorded trace (local runtime, LocalStack or a URL) and
+  return its summary: `assert summary.ok, summary.explain()`.
 - `golden`: compare a value with a JSON snapshot file; `pytest --update-fixtures`
   rewrites the snapshots instead (review the diff with git).
 - `localstack`: a healthy LocalStack on the host with the workbench's Lambda executor,
@@ -33,8 +35,10 @@ import httpx
 import pytest
 
 from workbench import template as templates
+from workbench.replay.run import Summary, parse_speed, replay
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
+from workbench.trace import read_trace
 
 STARTUP_DEADLINE_S = 120.0  # provisioned environments of ML handlers INIT before health
 
@@ -133,6 +137,25 @@ def workbench_invoke() -> Callable[..., InvocationResult]:
         return asyncio.run(main())
 
     return invoke
+
+
+@pytest.fixture
+def workbench_replay() -> Callable[..., Summary]:
+    """`workbench_replay(trace, template=None, target="local", speed=1.0, concurrency=64)`:
+    replay every event of a trace file and compare each answer with the recorded one.
+    `speed` is a time factor or "max"; a malformed trace line fails the test."""
+
+    def run(trace: Path | str, template: Path | str | None = None, target: str = "local",
+            speed: float | str = 1.0, concurrency: int = 64) -> Summary:
+        problems: list[str] = []
+        records = list(read_trace(Path(trace), lambda n, m: problems.append(f"line {n}: {m}")))
+        if problems:
+            pytest.fail(f"{trace}: " + "; ".join(problems))
+        loaded = templates.load(Path(template)) if template is not None else None
+        return asyncio.run(replay(records, target, loaded, speed=parse_speed(speed),
+                                  concurrency=concurrency))
+
+    return run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from workbench.pytest_plugin import free_port, start_server
+from workbench.replay.run import Summary
 
 pytestmark = pytest.mark.functional
 APPS = Path(__file__).parent / "apps"
 TEMPLATE = str(APPS / "template.yaml")
+
+
+def counts(stdout: str) -> dict[str, str]:
+    """The summary table's rows, `name value`, whatever the table's borders."""
+    return dict(re.findall(r"^\s*([a-z][a-z0-9 _]*?)\s{2,}(\S+)\s*$", stdout, re.MULTILINE))
 
 
 def workbench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -58,7 +66,8 @@ def test_a_changed_handler_is_a_changed_response_and_exit_1(recorded: Path,
     done = workbench("replay", str(tmp_path / "edited.jsonl"), "--template", TEMPLATE,
                      "--speed", "max")
     assert done.returncode == 1
-    assert "changed      1" in done.stdout and "something else" in done.stdout
+    assert counts(done.stdout)["changed"] == "1" and "something else" in done.stdout
+    assert "replay" in done.stderr and "14/14" in done.stderr  # the progress bar's end
 
 
 def test_replay_against_a_live_server(recorded: Path, tmp_path: Path) -> None:
@@ -68,14 +77,14 @@ def test_replay_against_a_live_server(recorded: Path, tmp_path: Path) -> None:
     finally:
         server.stop()
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "identical    14" in done.stdout
+    assert counts(done.stdout)["identical"] == "14"
 
 
 @pytest.mark.parametrize("args, message", [
     (["--target", "http://127.0.0.1:9"], "unreachable"),
     (["--speed", "fast"], "a positive number or max"),
     (["--target", "localstack"], "LocalStack is not running"),
-    (["--target", "ftp://x"], "use local or an http(s):// URL"),
+    (["--target", "ftp://x"], "use local, localstack or an http(s)://"),
 ])
 def test_bad_targets_and_flags(recorded: Path, args: list[str], message: str) -> None:
     done = workbench("replay", str(recorded), "--template", TEMPLATE, *args)
@@ -93,7 +102,7 @@ def test_bad_lines_and_unknown_functions_are_reported_and_the_rest_replays(
     done = workbench("replay", str(trace), "--template", TEMPLATE, "--speed", "max")
     assert done.returncode == 0, done.stderr
     assert "mixed.jsonl:2: skipped" in done.stderr and "mixed.jsonl:5: skipped" in done.stderr
-    assert "no function 'Nope'" in done.stderr and "identical    2" in done.stdout
+    assert "no function 'Nope'" in done.stderr and counts(done.stdout)["identical"] == "2"
 
 
 def test_report_dir_must_be_new_or_empty(recorded: Path, tmp_path: Path) -> None:
@@ -157,3 +166,50 @@ def test_import_har_folder_and_cloudwatch(tmp_path: Path) -> None:
                      "--function", "Echo", "-o", str(tmp_path / "cw-trace.jsonl"))
     assert done.returncode == 0 and ":3: skipped" in done.stderr
     assert "1 events written" in done.stdout
+
+
+def test_the_pytest_helper_replays_a_trace_and_explains_changes(
+        recorded: Path, tmp_path: Path, workbench_replay: Callable[..., Summary]) -> None:
+    summary = workbench_replay(recorded, template=TEMPLATE, speed="max")
+    assert summary.ok, summary.explain()
+    assert summary.to_dict()["identical"] == 14
+    lines = recorded.read_text().splitlines()
+    first = json.loads(lines[0])
+    first["response"]["body"] = json.dumps({"greeting": "something else"})
+    (tmp_path / "edited.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]))
+    changed = workbench_replay(tmp_path / "edited.jsonl", template=TEMPLATE, speed=100)
+    assert not changed.ok
+    assert "1 changed" in changed.explain() and "something else" in changed.explain()
+    (tmp_path / "broken.jsonl").write_text(lines[0] + "\nnot json\n")
+    with pytest.raises(pytest.fail.Exception, match="line 2"):
+        workbench_replay(tmp_path / "broken.jsonl", template=TEMPLATE)
+
+
+def test_trace_measure_is_cold_starts_each_with_warm_calls(tmp_path: Path) -> None:
+    done = workbench("trace", "measure", "Echo", "--template", TEMPLATE, "--cold", "3",
+                     "--warm", "2", "-o", str(tmp_path / "echo.json"))
+    assert done.returncode == 0, done.stderr
+    assert "cold start 3/3 measured" in done.stderr
+    profile = json.loads((tmp_path / "echo.json").read_text())
+    assert profile["memory_mb"] == 256 and profile["source"] == str(tmp_path / "echo.log")
+    assert len(profile["samples"]["init_duration_ms"]) == 3
+    assert len(profile["samples"]["duration_ms"]) == 9
+    log = (tmp_path / "echo.log").read_text()
+    assert log.count("REPORT RequestId") == 9 and log.count("Init Duration") == 3
+    assert len(set(re.findall(r"handling echo in pid (\d+)", log))) == 3  # 3 environments
+
+
+@pytest.mark.parametrize("args, message", [
+    (["Nope"], "no function 'Nope'"),
+    (["Echo", "--cold", "0"], "--cold must be at least 1"),
+    (["Echo", "--event", "raise.json"], "Echo failed while measuring: ValueError"),
+    (["Echo", "--log", "/proc/version/x.log"], "cannot write there"),
+])
+def test_trace_measure_mistakes_are_one_line(tmp_path: Path, args: list[str],
+                                             message: str) -> None:
+    (tmp_path / "raise.json").write_text(json.dumps({"action": "raise"}))
+    args = [str(tmp_path / a) if a.endswith(".json") else a for a in args]
+    done = workbench("trace", "measure", *args, "--template", TEMPLATE, "-o",
+                     str(tmp_path / "p.json"))
+    assert done.returncode == 2 and message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "p.json").exists()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -13,11 +15,13 @@ import pytest
 from tests.localstack.conftest import HERE
 from workbench.localstack.deploy import Deployment
 from workbench.pytest_plugin import start_server
+from workbench.replay.run import Summary
 
 pytestmark = pytest.mark.localstack
 
 
-def test_replay_target_localstack(stack: Deployment, localstack: str, tmp_path: Path) -> None:
+def test_replay_target_localstack(stack: Deployment, localstack: str, tmp_path: Path,
+                                  workbench_replay: Callable[..., Summary]) -> None:
     server = start_server(HERE / "stack.yaml", tmp_path / "serve.log", "--no-reload",
                           "--record", str(tmp_path / "traces"))
     try:
@@ -32,5 +36,7 @@ def test_replay_target_localstack(stack: Deployment, localstack: str, tmp_path: 
         capture_output=True, text=True, timeout=300,
         env={**os.environ, "WORKBENCH_LOCALSTACK_PORT": localstack.rsplit(":", 1)[1]})
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "identical    5" in done.stdout
-    assert (tmp_path / "report" / "report.json").exists()
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["identical"] == 5 and report["events"] == 5
+    summary = workbench_replay(trace, target="localstack", speed="max")  # the pytest helper
+    assert summary.ok, summary.explain()

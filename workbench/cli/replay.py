@@ -1,15 +1,23 @@
-"""`workbench replay TRACE --target local|URL`: run captured traffic again and compare."""
+"""`workbench replay TRACE --target local|localstack|URL`: run captured traffic again and
+compare every response."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from collections import Counter
 from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from workbench import config, template
 from workbench.errors import WorkbenchError
-from workbench.replay.run import replay, write_report
+from workbench.replay.local import Replayed
+from workbench.replay.run import COUNTS, Summary, parse_speed, replay, write_report
 from workbench.trace import TraceRecord, read_trace
 
 
@@ -17,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser("replay", help="replay a trace and compare every response")
     p.add_argument("trace", type=Path)
     p.add_argument("--target", default="local",
-                   help="local (the workbench runtime) or a base URL (default local)")
+                   help="local (the workbench runtime, default), localstack (the functions "
+                        "deployed there) or a base URL (dev server, API Gateway)")
     p.add_argument("--speed", default="1.0",
                    help="1.0 keeps the recorded timing, 10 is ten times faster, max sends "
                         "as fast as --concurrency allows")
@@ -29,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    speed = _speed(args.speed)
+    speed = parse_speed(args.speed)
     if args.concurrency < 1:
         raise WorkbenchError("--concurrency must be at least 1")
     if args.report and args.report.exists() and any(args.report.iterdir()):
@@ -46,38 +55,49 @@ def run(args: argparse.Namespace) -> int:
         tpl = template.load(settings.template, region=settings.region)
         records = _known(records, tpl)
 
-    def progress(done: int) -> None:
-        if done % max(1, len(records) // 20) == 0 or done == len(records):
-            print(f"\r  replayed {done}/{len(records)}", end="", file=sys.stderr, flush=True)
-
-    summary = asyncio.run(replay(records, args.target, tpl, speed=speed,
-                                 concurrency=args.concurrency, progress=progress))
-    print(file=sys.stderr)
-    data = summary.to_dict()
-    for key in ("events", "identical", "changed", "failed", "cold_starts", "throttles"):
-        print(f"{key:12} {data[key]}")
-    print(f"{'latency ms':12} {data['latency_ms']}")
-    if data["errors_by_type"]:
-        print(f"{'errors':12} {data['errors_by_type']}")
-    for change in data["changes"][:5]:
-        print(f"--- event {change['index']} ({change['function']}) changed:\n{change['diff']}")
+    summary = asyncio.run(_replay_with_progress(records, args, tpl, speed))
+    _print_summary(summary)
     if args.report:
         args.report.mkdir(parents=True, exist_ok=True)
         write_report(args.report, summary)
         print(f"report: {args.report / 'report.html'}")
-    return 1 if data["changed"] or data["failed"] else 0
+    return 0 if summary.ok else 1
 
 
-def _speed(text: str) -> float | None:
-    if text == "max":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise WorkbenchError(f"--speed {text!r}: a positive number or max") from None
-    if value <= 0:
-        raise WorkbenchError(f"--speed {text!r}: a positive number or max")
-    return value
+async def _replay_with_progress(records: list[TraceRecord], args: argparse.Namespace,
+                                tpl: template.Template | None, speed: float | None) -> Summary:
+    """A progress bar on stderr with live counts (a terminal redraws it; a log gets the
+    final state once)."""
+    counts = Counter[str]()
+    columns = (TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[counts]}"))
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task("replay", total=len(records), counts="")
+
+        def progress(replayed: Replayed) -> None:
+            result = replayed.result
+            counts["cold"] += bool(result and result.cold)
+            counts["throttled"] += replayed.throttled
+            counts["errors"] += bool(replayed.error or result and result.function_error)
+            bar.update(task, advance=1, counts=" ".join(f"{k} {v}" for k, v in counts.items()))
+
+        return await replay(records, args.target, tpl, speed=speed,
+                            concurrency=args.concurrency, progress=progress)
+
+
+def _print_summary(summary: Summary) -> None:
+    data = summary.to_dict()
+    table = Table("measure", "value", box=box.SIMPLE, title="replay summary")
+    for key in COUNTS:
+        table.add_row(key.replace("_", " "), str(data[key]))
+    for key, value in data["latency_ms"].items():
+        table.add_row(f"latency {key} ms", str(value))
+    for key, value in data["errors_by_type"].items():
+        table.add_row(f"error {key}", str(value))
+    out = Console(highlight=False)
+    out.print(table)
+    for diff in summary.diffs(5):
+        out.print(diff, markup=False)
 
 
 def _known(records: list[TraceRecord], tpl: template.Template) -> list[TraceRecord]:

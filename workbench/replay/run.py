@@ -50,6 +50,24 @@ class Row:
 class Summary:
     rows: list[Row] = field(default_factory=list)
 
+    @property
+    def ok(self) -> bool:
+        """Every response identical to the recorded one: what gates CI."""
+        return all(r.verdict == "identical" for r in self.rows)
+
+    def explain(self, diffs: int = 5) -> str:
+        """The counts, the errors by type and the first few diffs, as text."""
+        data = self.to_dict()
+        lines = [", ".join(f"{data[k]} {k.replace('_', ' ')}" for k in COUNTS)]
+        if data["errors_by_type"]:
+            lines.append("errors: " + ", ".join(f"{k} x{v}" for k, v in
+                                                data["errors_by_type"].items()))
+        return "\n".join(lines + self.diffs(diffs))
+
+    def diffs(self, limit: int) -> list[str]:
+        return [f"--- event {r.index} ({r.function}) changed:\n{r.diff}"
+                for r in self.rows if r.verdict == "changed"][:limit]
+
     def to_dict(self) -> dict[str, Any]:
         counts = Counter(r.verdict for r in self.rows)
         latencies = sorted(r.latency_ms for r in self.rows if not r.throttled)
@@ -69,6 +87,22 @@ class Summary:
             "changes": [{"index": r.index, "function": r.function, "diff": r.diff}
                         for r in self.rows if r.verdict == "changed"][:100],
         }
+
+
+def parse_speed(text: str | float) -> float | None:
+    """`max` (None: as fast as the concurrency allows) or a positive time factor."""
+    if text == "max":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:  # NaN too
+        raise WorkbenchError(f"--speed {text!r}: a positive number or max")
+    return value
+
+
+COUNTS = ("events", "identical", "changed", "failed", "cold_starts", "throttles")
 
 
 def http_request(event: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]], bytes]:
@@ -167,14 +201,8 @@ def judge(index: int, replayed: Replayed) -> Row:
 
 async def replay(records: list[TraceRecord], target: str, template: Template | None, *,
                  speed: float | None, concurrency: int,
-                 progress: Callable[[int], None]) -> Summary:
-    done = 0
-
-    def tick(_: Replayed) -> None:
-        nonlocal done
-        done += 1
-        progress(done)
-
+                 progress: Callable[[Replayed], None] = lambda _: None) -> Summary:
+    """Replay `records`; `progress` hears of each one as it completes."""
     if target == "local":
         if template is None:
             raise WorkbenchError("--target local needs a template (--template)")
@@ -182,21 +210,22 @@ async def replay(records: list[TraceRecord], target: str, template: Template | N
         await runtime.start()
         try:
             results = await replay_local(runtime, records, speed=speed,
-                                         concurrency=concurrency, on_done=tick)
+                                         concurrency=concurrency, on_done=progress)
         finally:
             await runtime.close()
     elif target.startswith(("http://", "https://")):
         results = await replay_http(target, records, speed=speed, concurrency=concurrency,
-                                    on_done=tick)
+                                    on_done=progress)
     elif target == "localstack":
         invoker = localstack_invoker()
         try:
             results = await replay_local(invoker, records, speed=speed,
-                                         concurrency=concurrency, on_done=tick)
+                                         concurrency=concurrency, on_done=progress)
         finally:
             await invoker.close()
     else:
-        raise WorkbenchError(f"--target {target!r}: use local or an http(s):// URL")
+        raise WorkbenchError(f"--target {target!r}: use local, localstack or an "
+                             "http(s):// URL")
     return Summary([judge(i, r) for i, r in enumerate(results)])
 
 
