@@ -17,10 +17,43 @@ from typing import Any
 
 import mxnet as mx
 import numpy as np
-from gluonnlp.model.bert import BERTEncoder, BERTModel
+from gluonnlp.model.bert import BERTEncoder, BERTModel, DotProductSelfAttentionCell
 from mxnet.gluon import HybridBlock, nn
 
 MAX_ANSWER_TOKENS = 30
+
+
+class MaskedSelfAttention(DotProductSelfAttentionCell):
+    """gluonnlp's multi-head self-attention, with padding masked by addition.
+
+    gluonnlp hands the valid length to `softmax(use_length=True)`, which MXNet runs as a
+    scalar loop: half of a forward pass at 384 tokens here. Adding -1e9 to padded keys
+    gives the same weights (their exp underflows to 0) through the vectorised softmax.
+    Same parameters, so gluonnlp's own BERT parameters load unchanged.
+    """
+
+    def hybrid_forward(self, F: Any, qkv: Any, valid_len: Any, query_bias: Any,
+                       key_bias: Any, value_bias: Any, query_weight: Any, key_weight: Any,
+                       value_weight: Any) -> Any:
+        heads = self._num_heads
+        # Projections interleaved per head, as the interleaved_matmul_selfatt ops expect.
+        weight = F.concat(*(w.reshape(shape=(heads, -1, 0), reverse=True)
+                            for w in (query_weight, key_weight, value_weight)), dim=-2)
+        bias = F.stack(*(b.reshape(shape=(heads, -1), reverse=True)
+                         for b in (query_bias, key_bias, value_bias)), axis=1)
+        projected = F.FullyConnected(qkv, weight=weight.reshape(shape=(-1, 0), reverse=True),
+                                     bias=bias.reshape(-1), num_hidden=self.units * 3,
+                                     flatten=False)
+        score = F.contrib.interleaved_matmul_selfatt_qk(projected, heads=heads)
+        if valid_len is not None:  # (batch, query) -> (batch * heads, query, 1)
+            valid = F.broadcast_axis(F.expand_dims(valid_len, axis=1), axis=1, size=heads)
+            valid = valid.reshape(shape=(-1, 0), reverse=True).expand_dims(-1)
+            keys = F.contrib.arange_like(score, axis=-1).reshape((1, 1, -1))
+            padded = F.broadcast_greater_equal(keys, F.cast(valid, "float32"))
+            score = F.broadcast_add(score, padded * -1e9)
+        weights = self.dropout_layer(F.softmax(score, axis=-1))
+        context = F.contrib.interleaved_matmul_selfatt_valatt(projected, weights, heads=heads)
+        return context, weights.reshape(shape=(-1, heads, 0, 0), reverse=True)
 
 
 class BertForQA(HybridBlock):
@@ -41,6 +74,8 @@ def build_network(config: dict[str, Any]) -> BertForQA:
         max_length=config.get("max_length", 512), dropout=config.get("dropout", 0.0),
         activation=config.get("activation", "gelu"),
         layer_norm_eps=config.get("layer_norm_eps", 1e-12))
+    for cell in encoder.transformer_cells:  # gluonnlp builds its cells itself
+        cell.attention_cell.__class__ = MaskedSelfAttention
     bert = BERTModel(encoder, vocab_size=config["vocab_size"],
                      token_type_vocab_size=config.get("token_type_vocab_size", 2),
                      units=config["units"], embed_size=config["units"], use_pooler=False,
