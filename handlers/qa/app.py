@@ -26,7 +26,7 @@ MAX_CONTEXT_CHARS = int(os.environ.get("QA_MAX_CONTEXT_CHARS", "100000"))
 MODEL = QAModel(artifacts.resolve(os.environ.get("QA_MODEL") or
                                   str(Path(__file__).parent / "model")))
 MODEL.hybridize()
-MODEL.answer("warm up", "The graph is built at INIT, not on the first request.")
+MODEL.warm_up()
 
 
 def read_item(item: Any, where: str) -> tuple[str, str]:

@@ -171,9 +171,14 @@ class Window:
 
 
 def windows(tokenizer: Tokenizer, question: str, context: str, max_len: int,
-            stride: int, max_question: int = 64) -> list[Window]:
+            stride: int, max_question: int = 64, short_len: int | None = None) -> list[Window]:
+    """Windows of `max_len` tokens over the context, `stride` apart. With `short_len`, an
+    input that fits whole in it gets one window of that length: a smaller static graph,
+    a third of the time of a 384-token one at 128."""
     q_ids = tokenizer.encode(question)[0][:max_question]
     c_ids, c_spans = tokenizer.encode(context)
+    if short_len is not None and len(q_ids) + len(c_ids) + 3 <= short_len:
+        max_len = short_len
     room = max_len - len(q_ids) - 3
     result, begin = [], 0
     while True:
@@ -215,6 +220,8 @@ class QAModel:
         self.tokenizer = Tokenizer.from_dir(directory, self.config.get("lower", True))
         self.max_len = int(self.config.get("max_seq_len", 384))
         self.stride = int(self.config.get("doc_stride", 128))
+        short = int(self.config.get("short_seq_len", 128))
+        self.short_len = short if short < self.max_len else None
         self.ctx = ctx or mx.cpu()
         self.net = build_network(self.config)
         self.net.load_parameters(str(directory / self.config.get("params", "model.params")),
@@ -223,6 +230,11 @@ class QAModel:
     def hybridize(self) -> None:
         self.net.hybridize(static_alloc=True, static_shape=True)
 
+    def warm_up(self) -> None:
+        """Run each input length once, so its graph is built now (at INIT), not on a request."""
+        for length in sorted({self.short_len or self.max_len, self.max_len}):
+            self.logits(windows(self.tokenizer, "warm up", "warm up", length, length))
+
     def logits(self, batch: list[Window]) -> np.ndarray:
         ids = mx.nd.array([w.ids for w in batch], ctx=self.ctx)
         types = mx.nd.array([w.types for w in batch], ctx=self.ctx)
@@ -230,7 +242,8 @@ class QAModel:
         return self.net(ids, types, valid).asnumpy()  # type: ignore[no-any-return]
 
     def answer(self, question: str, context: str) -> dict[str, Any]:
-        found = windows(self.tokenizer, question, context, self.max_len, self.stride)
+        found = windows(self.tokenizer, question, context, self.max_len, self.stride,
+                        short_len=self.short_len)
         best = (-1.0, 0, 0, found[0])
         for window, logits in zip(found, self.logits(found), strict=True):
             if window.spans:

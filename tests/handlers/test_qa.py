@@ -56,6 +56,24 @@ def test_long_context_uses_windows(qa_model: Path, invoke_in: Any) -> None:
     assert context[answer["start_position"]:][:len("Ilsa Marrow")] == "Ilsa Marrow"
 
 
+def test_short_inputs_run_the_short_graph_with_the_same_answer(qa_model: Path) -> None:
+    qa = bert_qa()
+    model = qa.QAModel(qa_model)
+    question = "Where is Lumora Systems headquartered?"
+
+    def cut(context: str, short_len: int | None) -> list[Any]:
+        return list(qa.windows(model.tokenizer, question, context, model.max_len,
+                               model.stride, short_len=short_len))
+
+    assert model.short_len == 128
+    [short] = cut(CONTEXT, model.short_len)
+    [padded] = cut(CONTEXT, None)
+    assert (len(short.ids), len(padded.ids)) == (128, 384)
+    spans = [qa.best_span(w, model.logits([w])[0])[1:] for w in (short, padded)]
+    assert spans[0] == spans[1]
+    assert {len(w.ids) for w in cut(CONTEXT * 30, model.short_len)} == {384}
+
+
 @pytest.mark.parametrize("payload, message", [
     (b"{oops", "not valid JSON"),
     ({"context": "x"}, "missing 'question'"),
