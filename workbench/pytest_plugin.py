@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
+from workbench import config
 from workbench import template as templates
 from workbench.replay.run import Summary, parse_speed, replay
 from workbench.runtime.pool import Runtime
@@ -143,7 +144,8 @@ def workbench_invoke() -> Callable[..., InvocationResult]:
 def workbench_replay() -> Callable[..., Summary]:
     """`workbench_replay(trace, template=None, target="local", speed=1.0, concurrency=64)`:
     replay every event of a trace file and compare each answer with the recorded one.
-    `speed` is a time factor or "max"; a malformed trace line fails the test."""
+    `speed` is a time factor or "max"; a malformed trace line fails the test. Without a
+    template, `local` uses WORKBENCH_TEMPLATE or ./template.yaml, as the CLI does."""
 
     def run(trace: Path | str, template: Path | str | None = None, target: str = "local",
             speed: float | str = 1.0, concurrency: int = 64) -> Summary:
@@ -151,7 +153,9 @@ def workbench_replay() -> Callable[..., Summary]:
         records = list(read_trace(Path(trace), lambda n, m: problems.append(f"line {n}: {m}")))
         if problems:
             pytest.fail(f"{trace}: " + "; ".join(problems))
-        loaded = templates.load(Path(template)) if template is not None else None
+        loaded = None
+        if target == "local":  # the template as the CLI finds it: argument, env, ./template.yaml
+            loaded = templates.load(config.settings(template=template).template)
         return asyncio.run(replay(records, target, loaded, speed=parse_speed(speed),
                                   concurrency=concurrency))
 

@@ -169,8 +169,10 @@ def test_import_har_folder_and_cloudwatch(tmp_path: Path) -> None:
 
 
 def test_the_pytest_helper_replays_a_trace_and_explains_changes(
-        recorded: Path, tmp_path: Path, workbench_replay: Callable[..., Summary]) -> None:
-    summary = workbench_replay(recorded, template=TEMPLATE, speed="max")
+        recorded: Path, tmp_path: Path, workbench_replay: Callable[..., Summary],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKBENCH_TEMPLATE", TEMPLATE)  # found as the CLI finds it
+    summary = workbench_replay(recorded, speed="max")
     assert summary.ok, summary.explain()
     assert summary.to_dict()["identical"] == 14
     lines = recorded.read_text().splitlines()
