@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import workbench
+
 pytestmark = pytest.mark.functional
 APPS = Path(__file__).parent / "apps"
 TEMPLATE = str(APPS / "template.yaml")
-
-
-def workbench(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], input=stdin,
-                          capture_output=True, timeout=120)
 
 
 def test_invoke_prints_payload_and_log(tmp_path: Path) -> None:
@@ -25,7 +20,7 @@ def test_invoke_prints_payload_and_log(tmp_path: Path) -> None:
     done = workbench("invoke", "Echo", "--template", TEMPLATE, "--event", str(event))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["statusCode"] == 200
-    log = done.stderr.decode()
+    log = done.stderr
     assert "START RequestId:" in log and "Init Duration:" in log
 
 
@@ -51,7 +46,7 @@ def test_mistakes_are_one_line_and_exit_2(args: list[str], stdin: bytes | None,
         args = [*args, "--template", TEMPLATE]
     done = workbench(*args, stdin=stdin)
     assert done.returncode == 2
-    err = done.stderr.decode().strip()
+    err = done.stderr.strip()
     assert message in err and len(err.splitlines()) == 1, err
 
 
@@ -76,7 +71,7 @@ def test_events_generate_uses_the_template_route() -> None:
 
 def test_events_generate_bad_header_is_exit_2() -> None:
     done = workbench("events", "generate", "apigw-http", "--header", "novalue")
-    assert done.returncode == 2 and b"expected NAME=VALUE" in done.stderr
+    assert done.returncode == 2 and "expected NAME=VALUE" in done.stderr
 
 
 def test_invoke_with_a_fixture_event() -> None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests import cli
 from workbench.pytest_plugin import free_port, start_server
 from workbench.replay.run import Summary
 
@@ -28,9 +27,7 @@ def counts(stdout: str) -> dict[str, str]:
 
 def workbench(*args: str) -> subprocess.CompletedProcess[str]:
     # A port where no LocalStack runs, whatever else the machine has.
-    env = {**os.environ, "WORKBENCH_LOCALSTACK_PORT": str(free_port())}
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True,
-                          text=True, timeout=300, env=env)
+    return cli.workbench(*args, env={"WORKBENCH_LOCALSTACK_PORT": str(free_port())})
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ nothing is left half-started."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -13,15 +12,14 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests import cli
 from workbench.pytest_plugin import free_port
 
 pytestmark = pytest.mark.localstack
 
 
 def workbench(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", "localstack", *args],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **env})
+    return cli.workbench("localstack", *args, env=env)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.cli import workbench
 from tests.localstack.conftest import ROOT
 from workbench.localstack.deploy import Deployment
 from workbench.profile import Profile
@@ -115,10 +114,8 @@ def test_a_profile_from_localstacks_cloudwatch_logs(handlers: Deployment, tmp_pa
         return events if any("Init Duration" in e["message"] for e in events) else None
 
     (tmp_path / "export.json").write_text(json.dumps({"events": wait_for(export, what=group)}))
-    done = subprocess.run([sys.executable, "-m", "workbench.cli", "trace", "profile",
-                           str(tmp_path / "export.json"), "--function", "NerFunction",
-                           "-o", str(tmp_path / "ner.json")],
-                          capture_output=True, text=True, timeout=60)
+    done = workbench("trace", "profile", str(tmp_path / "export.json"), "--function",
+                     "NerFunction", "-o", str(tmp_path / "ner.json"))
     assert done.returncode == 0, done.stderr
     profile = Profile.load(tmp_path / "ner.json")
     assert profile.memory_mb == 1024 and profile.init_duration_ms and profile.duration_ms

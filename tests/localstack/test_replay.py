@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.cli import workbench
 from tests.localstack.conftest import HERE
 from workbench.localstack.deploy import Deployment
 from workbench.pytest_plugin import start_server
@@ -30,11 +28,9 @@ def test_replay_target_localstack(stack: Deployment, localstack: str, tmp_path: 
     finally:
         server.stop()
     [trace] = (tmp_path / "traces").glob("*.jsonl")
-    done = subprocess.run(
-        [sys.executable, "-m", "workbench.cli", "replay", str(trace), "--target", "localstack",
-         "--speed", "max", "--report", str(tmp_path / "report")],
-        capture_output=True, text=True, timeout=300,
-        env={**os.environ, "WORKBENCH_LOCALSTACK_PORT": localstack.rsplit(":", 1)[1]})
+    done = workbench("replay", str(trace), "--target", "localstack", "--speed", "max",
+                     "--report", str(tmp_path / "report"),
+                     env={"WORKBENCH_LOCALSTACK_PORT": localstack.rsplit(":", 1)[1]})
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert report["identical"] == 5 and report["events"] == 5

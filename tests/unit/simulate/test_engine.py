@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import workbench
 from workbench.profile import Profile
 from workbench.simulate.engine import Limits, Sampler, simulate
 
@@ -65,8 +65,7 @@ def test_deterministic_with_a_seed() -> None:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", "simulate", *args],
-                          capture_output=True, text=True, timeout=120)
+    return workbench("simulate", *args)
 
 
 @pytest.fixture
