@@ -109,7 +109,7 @@ class Bridge:
     async def watch_code(self) -> None:
         """LocalStack's hot-reload bucket runs a folder in place; a change in it (or in a
         layer) means the next invoke gets a fresh environment, as LocalStack's init does."""
-        async for _ in awatch(self.spec.code_uri, *self.spec.layers, debounce=200, step=50):
+        async for _ in awatch(*self.spec.watched_paths, debounce=200, step=50):
             self.stale = True
 
     async def _post(self, path: str, body: bytes) -> None:
