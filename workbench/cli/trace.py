@@ -96,7 +96,7 @@ def run_profile(args: argparse.Namespace) -> int:
     if not found:
         raise WorkbenchError(f"{args.source}: no REPORT lines or timed records for "
                              f"{args.function}")
-    _save(args, found)
+    _save(args, found, source=args.source)
     return 0
 
 
@@ -119,13 +119,12 @@ def run_measure(args: argparse.Namespace) -> int:
     log = asyncio.run(measure(tpl, args.function, payload, cold=args.cold, warm=args.warm,
                               region=settings.region, on_round=say))
     log_path.write_text(log, encoding="utf-8")
-    args.source = log_path
-    _save(args, list(importers.reports(log_path, _problem)))
+    _save(args, list(importers.reports(log_path, _problem)), source=log_path)
     return 0
 
 
-def _save(args: argparse.Namespace, reports: list[Report]) -> None:
-    profile = Profile.from_reports(args.function, reports, source=str(args.source))
+def _save(args: argparse.Namespace, reports: list[Report], source: Path) -> None:
+    profile = Profile.from_reports(args.function, reports, source=str(source))
     profile.scales_with_memory = not args.io_bound
     profile.save(args.output)
     print(f"{args.output}: {len(profile.duration_ms)} durations, "
