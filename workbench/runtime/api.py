@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import httptools
@@ -39,13 +39,51 @@ class NextEvent:
     client_context: str | None = None
 
 
-@dataclass
 class RuntimeApiState:
-    """What the environment and the server share: the pending event and the outcomes."""
+    """What the environment and the server share: one event at a time, handed straight to
+    the runtime's parked `/next` (no task or queue per invocation: this is the warm path),
+    and one future per request id for what the runtime posts back."""
 
-    waiting: asyncio.Event = field(default_factory=asyncio.Event)  # runtime is in /next
-    next_event: asyncio.Queue[NextEvent] = field(default_factory=asyncio.Queue)
-    outcomes: asyncio.Queue[tuple[str, Outcome]] = field(default_factory=asyncio.Queue)
+    def __init__(self) -> None:
+        self.polled = asyncio.Event()  # the runtime reached its first /next: INIT is over
+        self._poller: _Connection | None = None  # the connection parked in /next
+        self._queued: NextEvent | None = None  # offered before the runtime came back
+        self._answers: dict[str, asyncio.Future[Outcome | None]] = {}
+
+    def offer(self, event: NextEvent) -> None:
+        if self._poller is not None:
+            poller, self._poller = self._poller, None
+            poller.send_event(event)
+        else:
+            self._queued = event
+
+    def expect(self, request_id: str) -> asyncio.Future[Outcome | None]:
+        """The future the runtime's answer to `request_id` resolves ("" for INIT errors);
+        the environment resolves it with None when the process exits or times out."""
+        answer = asyncio.get_running_loop().create_future()
+        self._answers[request_id] = answer
+        return answer
+
+    def forget(self, request_id: str) -> None:
+        self._answers.pop(request_id, None)
+
+    def poll(self, connection: _Connection) -> None:
+        self.polled.set()
+        if self._queued is not None:
+            event, self._queued = self._queued, None
+            connection.send_event(event)
+        else:
+            self._poller = connection
+
+    def deliver(self, request_id: str, outcome: Outcome) -> None:
+        # An answer nobody waits for (after a timeout, say) is dropped, as Lambda does.
+        answer = self._answers.pop(request_id, None)
+        if answer is not None and not answer.done():
+            answer.set_result(outcome)
+
+    def disconnected(self, connection: _Connection) -> None:
+        if self._poller is connection:
+            self._poller = None
 
 
 class _Connection(asyncio.Protocol):
@@ -56,7 +94,6 @@ class _Connection(asyncio.Protocol):
         self.url = b""
         self.headers: dict[bytes, bytes] = {}
         self.body = bytearray()
-        self.pending: asyncio.Task[None] | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------
 
@@ -72,9 +109,7 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.pending is not None:
-            self.pending.cancel()
-            self.state.waiting.clear()
+        self.state.disconnected(self)
 
     # -- httptools callbacks -----------------------------------------------------------
 
@@ -99,7 +134,7 @@ class _Connection(asyncio.Protocol):
             return
         route = path[len(PREFIX):]
         if method == b"GET" and route == b"/invocation/next":
-            self.pending = asyncio.ensure_future(self._next())
+            self.state.poll(self)
         elif method == b"POST" and route == b"/init/error":
             self._post("", Outcome("init_error", bytes(self.body), self._error_type()))
         elif method == b"POST" and route.startswith(b"/invocation/"):
@@ -116,13 +151,8 @@ class _Connection(asyncio.Protocol):
 
     # -- handlers ----------------------------------------------------------------------
 
-    async def _next(self) -> None:
-        self.state.waiting.set()
-        try:
-            event = await self.state.next_event.get()
-        finally:
-            self.state.waiting.clear()
-            self.pending = None
+    def send_event(self, event: NextEvent) -> None:
+        """Answer the parked /next with the invocation."""
         headers = [
             (b"Content-Type", b"application/json"),
             (b"Lambda-Runtime-Aws-Request-Id", event.request_id.encode()),
@@ -135,7 +165,7 @@ class _Connection(asyncio.Protocol):
         self._respond(200, event.payload, headers)
 
     def _post(self, request_id: str, outcome: Outcome) -> None:
-        self.state.outcomes.put_nowait((request_id, outcome))
+        self.state.deliver(request_id, outcome)
         self._respond(202, b'{"status":"OK"}')
 
     def _error_type(self) -> str | None:

@@ -98,24 +98,24 @@ class Environment:
         self.pid = self._process.pid
         self._exit = asyncio.ensure_future(self._process.wait())
         self._memory = MemoryWatch(self._process.pid, self.spec.memory_mb, self._on_oom)
-        ready = asyncio.ensure_future(self._server.state.waiting.wait())
-        outcome = asyncio.ensure_future(self._server.state.outcomes.get())
+        init_error = self._server.state.expect("")
+        ready = asyncio.ensure_future(self._server.state.polled.wait())
         timer = asyncio.ensure_future(self.clock.sleep(max(INIT_LIMIT_S, self.spec.timeout_s)))
         try:
-            done, _ = await asyncio.wait({ready, outcome, self._exit, timer},
-                                         return_when=asyncio.FIRST_COMPLETED)
+            waits: set[asyncio.Future[Any]] = {ready, init_error, self._exit, timer}
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (ready, outcome, timer):
-                task.cancel()
+            for future in (ready, init_error, timer):
+                future.cancel()
+            self._server.state.forget("")
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         self._memory.unwatch()
         if ready in done and self._exit not in done:
             self.state = "idle"
             self.last_used = self.clock.now()
             return
-        if outcome in done and not outcome.cancelled():
-            document = outcome.result()[1].body
-            error = errors.from_document(document)
+        if init_error in done and (outcome := init_error.result()) is not None:
+            error = errors.from_document(outcome.body)
         elif self._exit in done:
             error = errors.exit_error(None, exit_description(self._exit.result()),
                                       self._memory.exceeded)
@@ -159,23 +159,29 @@ class Environment:
         init_output = self._buffer.take()
         deadline_ms = int((time.time() + self.spec.timeout_s) * 1000)
         self._memory.watch()
+        state = self._server.state
+        answer = state.expect(request_id)
+
+        def give_up(*_: object) -> None:  # the process exited, or the timeout came
+            if not answer.done():
+                answer.set_result(None)
+
         started = time.perf_counter()  # durations are measured; the clock only sets deadlines
-        await self._server.state.next_event.put(
-            NextEvent(request_id, payload, deadline_ms, self.arn,
-                      client_context=client_context))
-        outcome_task = asyncio.ensure_future(self._outcome(request_id))
-        timer = asyncio.ensure_future(self.clock.sleep(self.spec.timeout_s))
+        state.offer(NextEvent(request_id, payload, deadline_ms, self.arn,
+                              client_context=client_context))
+        self._exit.add_done_callback(give_up)
+        timer = self.clock.call_later(self.spec.timeout_s, give_up)
         try:
-            done, _ = await asyncio.wait({outcome_task, self._exit, timer},
-                                         return_when=asyncio.FIRST_COMPLETED)
+            outcome = await answer
         finally:
-            outcome_task.cancel()
             timer.cancel()
+            self._exit.remove_done_callback(give_up)
+            state.forget(request_id)
         duration_ms = (time.perf_counter() - started) * 1000
         self._memory.unwatch()
         if self._reader is not None:
             self._reader.drain()
-        result = self._judge(request_id, done, outcome_task)  # type: ignore[arg-type]
+        result = self._judge(request_id, outcome)
         self.max_memory_mb = max(self.max_memory_mb, self._memory.peak_mb())
         if result.error_type in errors.FATAL:
             await self._die()
@@ -188,22 +194,16 @@ class Environment:
             self.max_memory_mb = max(self.max_memory_mb, self.spec.memory_mb)
         return self._result(request_id, result, duration_ms, cold, init_output)
 
-    async def _outcome(self, request_id: str) -> Outcome:
-        while True:
-            posted_id, outcome = await self._server.state.outcomes.get()
-            if posted_id == request_id:
-                return outcome
-
-    def _judge(self, request_id: str, done: set[asyncio.Future[Any]],
-               outcome_task: asyncio.Future[Outcome]) -> errors.Verdict:
+    def _judge(self, request_id: str, outcome: Outcome | None) -> errors.Verdict:
+        """What the invocation came to: its answer, a crash, the memory limit or the timeout."""
         assert self._exit is not None and self._memory is not None
         if self._memory.check_peak():
             if self._process is not None:
                 kill(self._process)
             return errors.exit_error(request_id, "signal: killed", oom=True)
-        if outcome_task in done and not outcome_task.cancelled():
-            return errors.from_outcome(outcome_task.result())
-        if self._exit in done:
+        if outcome is not None:
+            return errors.from_outcome(outcome)
+        if self._exit.done():
             return errors.exit_error(request_id, exit_description(self._exit.result()),
                                      self._memory.exceeded)
         return errors.timeout_error(request_id, self.spec.timeout_s)

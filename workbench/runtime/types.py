@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,11 +43,17 @@ class InitError(Exception):
         self.init_duration_ms = init_duration_ms
 
 
+class Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
 class Clock(Protocol):
     """Time as the runtime sees it; tests pass a fake one to run timeouts without waiting."""
 
     def now(self) -> float:
         """Monotonic seconds."""
+
+    def call_later(self, seconds: float, callback: Callable[[], object]) -> Timer: ...
 
     async def sleep(self, seconds: float) -> None: ...
 
@@ -55,40 +62,59 @@ class RealClock:
     def now(self) -> float:
         return time.monotonic()
 
+    def call_later(self, seconds: float, callback: Callable[[], object]) -> Timer:
+        return asyncio.get_running_loop().call_later(seconds, callback)
+
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
 class FakeClock:
-    """A clock that moves only when told: `advance()` wakes the sleepers whose time came.
+    """A clock that moves only when told: `advance()` runs the timers whose time came.
 
     Lets tests of timeouts and idle reclaim run without waiting.
     """
 
     def __init__(self, start: float = 1000.0) -> None:
         self._now = start
-        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+        self._timers: list[_FakeTimer] = []
 
     def now(self) -> float:
         return self._now
 
+    def call_later(self, seconds: float, callback: Callable[[], object]) -> Timer:
+        timer = _FakeTimer(self._now + seconds, callback)
+        self._timers.append(timer)
+        return timer
+
     async def sleep(self, seconds: float) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._sleepers.append((self._now + seconds, future))
+
+        def wake() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        self.call_later(seconds, wake)
         await future
 
     @property
     def sleepers(self) -> int:
-        return sum(not future.done() for _, future in self._sleepers)
+        """Timers still waiting (sleeps included)."""
+        return sum(not timer.cancelled for timer in self._timers)
 
     def advance(self, seconds: float) -> None:
         self._now += seconds
-        waiting = []
-        for deadline, future in self._sleepers:
-            if future.done():
-                continue
-            if deadline <= self._now:
-                future.set_result(None)
-            else:
-                waiting.append((deadline, future))
-        self._sleepers = waiting
+        due = [t for t in self._timers if t.deadline <= self._now and not t.cancelled]
+        self._timers = [t for t in self._timers if t.deadline > self._now and not t.cancelled]
+        for timer in due:
+            timer.callback()
+
+
+@dataclass
+class _FakeTimer:
+    deadline: float
+    callback: Callable[[], object]
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
