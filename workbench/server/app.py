@@ -3,6 +3,8 @@
 Reads as the flow: the template gives routes and functions; the runtime owns the
 environments; each request goes through `proxy.handle` (API routes) or `invoke_api`
 (the Lambda Invoke API). AWS's errors become HTTP here and in those two modules only.
+API routes are served by a bare ASGI callable: the gateway needs the request as sent,
+not a framework's view of it, and it is the hot path. FastAPI serves the rest.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from workbench import template as templates
 from workbench.config import Settings
@@ -30,10 +34,12 @@ from workbench.server.protocol import header_pairs
 from workbench.trace import TraceRecord, TraceWriter
 
 INVOKE_PATH = "/2015-03-31/functions/{name}/invocations"
+# Paths the workbench answers itself; every other path is an API Gateway request.
+OWN_PREFIXES = ("/_workbench/", "/2015-03-31/functions/")
 
 
 def create_app(settings: Settings, *, record_dir: Path | None = None,
-               console: Console | None = None) -> FastAPI:
+               console: Console | None = None) -> ASGIApp:
     template = templates.load(settings.template, region=settings.region)
     console = console or Console()
     runtime = Runtime(template, keepalive_s=settings.keepalive_s, region=settings.region,
@@ -79,7 +85,7 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
 
     @app.post(INVOKE_PATH)
     async def invoke(name: str, request: Request) -> Response:
-        body = await read_body(request, limit=MAX_REQUEST_BYTES)
+        body = await read_body(request.scope, request.receive, limit=MAX_REQUEST_BYTES)
         if body is None:
             answer = invoke_api.error_answer(RequestTooLarge(
                 f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the "
@@ -95,29 +101,37 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
         _report(console, recorder, answer.record, answer.result, answer.status)
         return Response(answer.body, answer.status, answer.headers)
 
-    @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",
-                                             "OPTIONS"])
-    async def gateway(request: Request) -> Response:
-        scope = request.scope
-        body = await read_body(request, limit=proxy.MAX_BODY_BYTES)
+    async def gateway(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            body = await read_body(scope, receive, limit=proxy.MAX_BODY_BYTES)
+        except ClientDisconnect:
+            return
+        client = scope.get("client")
         http_request = HttpRequest(
-            method=request.method,
+            method=scope["method"],
             raw_path=scope.get("raw_path", b"").decode("latin-1") or scope["path"],
             query_string=scope.get("query_string", b"").decode("latin-1"),
             headers=header_pairs(scope), body=body if body is not None else b"",
-            source_ip=request.client.host if request.client else "127.0.0.1",
+            source_ip=client[0] if client else "127.0.0.1",
             protocol=f"HTTP/{scope.get('http_version', '1.1')}")
         exchange = await proxy.handle(http_request, router, runtime,
                                       body_too_large=body is None)
-        _report(console, recorder, exchange.record, exchange.result, exchange.response.status)
-        response = Response(exchange.response.body, exchange.response.status)
-        response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                                for k, v in exchange.response.headers]
-        response.raw_headers.append((b"content-length", str(len(exchange.response.body)).encode()))
-        return response
+        response = exchange.response
+        _report(console, recorder, exchange.record, exchange.result, response.status)
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                   for k, v in response.headers]
+        headers.append((b"content-length", str(len(response.body)).encode()))
+        await send({"type": "http.response.start", "status": response.status,
+                    "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})
 
-    app.state.runtime = runtime
-    return app
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(OWN_PREFIXES):
+            await gateway(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return serve
 
 
 def _report(console: Console, recorder: TraceWriter | None, record: TraceRecord | None,
