@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import signal
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -148,6 +149,16 @@ def test_hostile_requests_get_an_answer_and_the_server_keeps_serving(
     response = make_request(http)
     assert 200 <= response.status_code < 600
     assert http.get("/items/1").status_code == 200
+
+
+def test_a_client_leaving_mid_body_leaves_the_server_serving(server: ServerProcess,
+                                                              http: httpx.Client) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as client:
+        client.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: 1000\r\n\r\n{\"action\": ")
+    assert http.get("/items/1").status_code == 200
+    assert "Exception in ASGI application" not in server.output()
 
 
 def test_invoke_api_request_response_and_tail(lam: Any) -> None:
