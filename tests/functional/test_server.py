@@ -116,6 +116,18 @@ def test_http_api_errors(http: httpx.Client) -> None:
     assert http.post("/v2/echo", json={"action": "raise"}).status_code == 500
 
 
+def test_response_headers_go_out_as_utf8_and_unsafe_ones_are_malformed(
+        http: httpx.Client) -> None:
+    ok = http.post("/echo", json={"action": "headers", "headers": {"X-Name": "caf\u00e9 \u2615"}})
+    assert ok.status_code == 200
+    assert (b"x-name", "caf\u00e9 \u2615".encode()) in ok.headers.raw
+    for unsafe in ({"X-Split": "a\r\nX-Injected: 1"}, {"Bad Name": "v"}, {"X-\u2615": "v"}):
+        response = http.post("/echo", json={"action": "headers", "headers": unsafe})
+        assert response.status_code == 502, unsafe
+        assert response.json() == {"message": "Internal server error"}
+        assert "x-injected" not in response.headers
+
+
 def test_binary_response(http: httpx.Client) -> None:
     response = http.post("/echo", json={"action": "binary"})
     assert response.status_code == 200 and response.content == b"\x89PNG\r\n\x1a\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from workbench.gateway.errors import IntegrationFailure
@@ -18,6 +19,10 @@ from workbench.template import Route
 
 V1_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 V2_KEYS = V1_KEYS | {"cookies"}
+# A header name is an HTTP token; a value may hold any text but control characters (a CR
+# or LF would split the response). Values go out as UTF-8.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class MalformedResponse(IntegrationFailure):
@@ -54,14 +59,14 @@ def _proxy_response(response: dict[str, Any]) -> HttpResponse:
     for name, values in multi.items():
         if not isinstance(values, list):
             raise MalformedResponse()
-        headers += [(str(name), _scalar(v)) for v in values]
+        headers += [_header(name, v) for v in values]
     seen = {name.lower() for name, _ in headers}
     # Both maps are merged; a name in both keeps the multi-value list.
-    headers += [(str(n), _scalar(v)) for n, v in single.items() if n.lower() not in seen]
+    headers += [_header(n, v) for n, v in single.items() if n.lower() not in seen]
     cookies = response.get("cookies") or []
     if not isinstance(cookies, list):
         raise MalformedResponse()
-    headers += [("Set-Cookie", _scalar(c)) for c in cookies]
+    headers += [_header("Set-Cookie", c) for c in cookies]
     body = response.get("body")
     if body is None:
         raw = b""
@@ -77,6 +82,13 @@ def _proxy_response(response: dict[str, Any]) -> HttpResponse:
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))  # API Gateway's default
     return HttpResponse(status, headers, raw)
+
+
+def _header(name: str, value: Any) -> tuple[str, str]:
+    text = _scalar(value)
+    if not _TOKEN.fullmatch(name) or _CONTROL.search(text):
+        raise MalformedResponse()
+    return name, text
 
 
 def _scalar(value: Any) -> str:

@@ -118,8 +118,7 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
                                       body_too_large=body is None)
         response = exchange.response
         _report(console, recorder, exchange.record, exchange.result, response.status)
-        headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                   for k, v in response.headers]
+        headers = [(k.lower().encode("latin-1"), v.encode()) for k, v in response.headers]
         headers.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status,
                     "headers": headers})

@@ -158,3 +158,19 @@ def test_limits() -> None:
         check_limits(HttpRequest("POST", "/", "", [], b"x" * (10 * 1024 * 1024 + 1)))
     with pytest.raises(errors.HeaderTooLarge):
         check_limits(HttpRequest("GET", "/", "", [("X", "y" * 10240)], b""))
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Split": "a\r\nX-Injected: 1"}, {"Bad Name": "v"}, {"X-\u2615": "v"}, {"": "v"},
+    {"X-Nul": "a\x00b"},
+])
+def test_header_names_must_be_tokens_and_values_free_of_control_characters(
+        headers: dict[str, str]) -> None:
+    with pytest.raises(MalformedResponse):
+        to_http(payload({"statusCode": 200, "headers": headers}), V1)
+
+
+def test_header_values_may_hold_any_text() -> None:
+    response = to_http(payload({"statusCode": 200, "headers": {"X-Name": "caf\u00e9\t\u2615"}}),
+                       V1)
+    assert ("X-Name", "caf\u00e9\t\u2615") in response.headers

@@ -51,6 +51,8 @@ def handler(event, context):
     if action == "binary":
         return {"statusCode": 200, "headers": {"Content-Type": "image/png"},
                 "body": base64.b64encode(b"\x89PNG\r\n\x1a\n").decode(), "isBase64Encoded": True}
+    if action == "headers":  # the headers the request's body asks for
+        return {"statusCode": 200, "headers": json.loads(body)["headers"], "body": "ok"}
     if action == "context":
         return {"statusCode": 200, "body": json.dumps({
             "request_id": context.aws_request_id, "function_name": context.function_name,
