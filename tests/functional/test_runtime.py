@@ -134,6 +134,27 @@ def test_import_error_is_reported_at_init(with_runtime: Any) -> None:
     assert "Status: error\tError Type: Runtime.ImportModuleError" in result.logs
 
 
+@pytest.mark.parametrize("init, error_type, message", [
+    ("exit", "Runtime.ExitError", "Error: Runtime exited with error: exit status 4"),
+    ("hang", "Sandbox.Timedout", "Error: Task timed out after 10.00 seconds"),
+])
+def test_an_init_that_exits_or_hangs_fails_the_call_and_leaves_nothing(
+        with_runtime: Any, init: str, error_type: str, message: str) -> None:
+    clock = FakeClock()
+
+    async def body(rt: Runtime) -> tuple[InvocationResult, list[dict[str, Any]]]:
+        call = asyncio.ensure_future(rt.invoke("Echo", event()))
+        if init == "hang":  # INIT's limit (10 s) comes on the fake clock
+            await wait_until(lambda: clock.sleepers > 0)
+            clock.advance(10.0)
+        return await call, rt.environments()
+
+    result, left = with_runtime(body, clock=clock, extra_env={"BEHAVIOURS_INIT": init})
+    assert result.cold and result.error_type == error_type
+    assert result.json()["errorMessage"] == message
+    assert f"Error Type: {error_type}" in result.logs and left == []
+
+
 def test_memory_over_the_limit_is_killed(with_runtime: Any) -> None:
     async def body(rt: Runtime) -> InvocationResult:
         return await rt.invoke("Echo", event("memory"))

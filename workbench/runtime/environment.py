@@ -98,25 +98,26 @@ class Environment:
         self.pid = self._process.pid
         self._exit = asyncio.ensure_future(self._process.wait())
         self._memory = MemoryWatch(self._process.pid, self.spec.memory_mb, self._on_oom)
-        init_error = self._server.state.expect("")
-        ready = asyncio.ensure_future(self._server.state.polled.wait())
-        timer = asyncio.ensure_future(self.clock.sleep(max(INIT_LIMIT_S, self.spec.timeout_s)))
+        state = self._server.state
+        init_error = state.expect("")
+        ready = asyncio.ensure_future(state.polled.wait())
+        stop_waiting = self._give_up_on(init_error, max(INIT_LIMIT_S, self.spec.timeout_s))
         try:
-            waits: set[asyncio.Future[Any]] = {ready, init_error, self._exit, timer}
+            waits: set[asyncio.Future[Any]] = {ready, init_error}
             done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for future in (ready, init_error, timer):
-                future.cancel()
-            self._server.state.forget("")
+            ready.cancel()
+            stop_waiting()
+            state.forget("")
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         self._memory.unwatch()
-        if ready in done and self._exit not in done:
+        if ready in done and not self._exit.done():
             self.state = "idle"
             self.last_used = self.clock.now()
             return
         if init_error in done and (outcome := init_error.result()) is not None:
             error = errors.from_document(outcome.body)
-        elif self._exit in done:
+        elif self._exit.done():
             error = errors.exit_error(None, exit_description(self._exit.result()),
                                       self._memory.exceeded)
         else:
@@ -161,21 +162,14 @@ class Environment:
         self._memory.watch()
         state = self._server.state
         answer = state.expect(request_id)
-
-        def give_up(*_: object) -> None:  # the process exited, or the timeout came
-            if not answer.done():
-                answer.set_result(None)
-
         started = time.perf_counter()  # durations are measured; the clock only sets deadlines
         state.offer(NextEvent(request_id, payload, deadline_ms, self.arn,
                               client_context=client_context))
-        self._exit.add_done_callback(give_up)
-        timer = self.clock.call_later(self.spec.timeout_s, give_up)
+        stop_waiting = self._give_up_on(answer, self.spec.timeout_s)
         try:
             outcome = await answer
         finally:
-            timer.cancel()
-            self._exit.remove_done_callback(give_up)
+            stop_waiting()
             state.forget(request_id)
         duration_ms = (time.perf_counter() - started) * 1000
         self._memory.unwatch()
@@ -193,6 +187,26 @@ class Environment:
             # Lambda reports the limit as Max Memory Used when it kills for memory.
             self.max_memory_mb = max(self.max_memory_mb, self.spec.memory_mb)
         return self._result(request_id, result, duration_ms, cold, init_output)
+
+    def _give_up_on(self, answer: asyncio.Future[Outcome | None],
+                    timeout_s: float) -> Callable[[], None]:
+        """Resolve `answer` with None if the process exits or `timeout_s` passes first;
+        returns what stops watching."""
+        exit_ = self._exit
+        assert exit_ is not None
+
+        def give_up(*_: object) -> None:
+            if not answer.done():
+                answer.set_result(None)
+
+        exit_.add_done_callback(give_up)
+        timer = self.clock.call_later(timeout_s, give_up)
+
+        def stop() -> None:
+            timer.cancel()
+            exit_.remove_done_callback(give_up)
+
+        return stop
 
     def _judge(self, request_id: str, outcome: Outcome | None) -> errors.Verdict:
         """What the invocation came to: its answer, a crash, the memory limit or the timeout."""

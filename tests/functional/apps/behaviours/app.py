@@ -11,6 +11,10 @@ from shared_util import greeting  # from the layer: proves layers are on the pat
 
 INIT_PID = os.getpid()
 print("INIT: behaviours loaded")
+if os.environ.get("BEHAVIOURS_INIT") == "exit":  # the tests' INIT failures
+    os._exit(4)
+if os.environ.get("BEHAVIOURS_INIT") == "hang":
+    time.sleep(3600)
 
 
 def handler(event, context):
