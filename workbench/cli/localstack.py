@@ -92,7 +92,7 @@ def run_deploy(args: argparse.Namespace) -> int:
     quiet = args.json
     done = deploy.deploy(loaded, region=settings.region, hot_reload=args.hot_reload,
                          say=(lambda _: None) if quiet else print)
-    done.save(service.home() / "deployment.json")
+    done.save(service.deployment_file())
     if args.json:
         print(json.dumps(done.__dict__, indent=2))
     return 0

@@ -47,6 +47,26 @@ class Deployment:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
 
+    @classmethod
+    def load(cls, path: Path) -> Deployment:
+        """What `save` wrote; a WorkbenchError naming the file when it is anything else."""
+        try:
+            done = cls(**json.loads(path.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise WorkbenchError(f"{path}: {exc.strerror}") from None
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise _not_saved(path, str(exc)) from None
+        for name in ("functions", "models", "apis", "urls"):
+            value = getattr(done, name)
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise _not_saved(path, f"{name!r} is not a map of names")
+        return done
+
+
+def _not_saved(path: Path, why: str) -> WorkbenchError:
+    return WorkbenchError(f"{path}: not a deployment saved by `workbench localstack deploy` "
+                          f"({why}): deploy again")
+
 
 def client(name: str, endpoint: str, region: str) -> Any:
     # LocalStack accepts any credentials; retries off so a throttle is seen as one.

@@ -56,6 +56,11 @@ def log_file() -> Path:
     return home() / "localstack.log"
 
 
+def deployment_file() -> Path:
+    """What `workbench localstack deploy` made last, for replay to find the functions."""
+    return home() / "deployment.json"
+
+
 @dataclass(frozen=True)
 class Started:
     pid: int

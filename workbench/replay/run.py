@@ -233,12 +233,13 @@ def localstack_invoker() -> LocalStackInvoker:
     """The functions `workbench localstack deploy` made (by logical id), in a running
     LocalStack; names not deployed are tried as FunctionNames."""
     from workbench.localstack import service
+    from workbench.localstack.deploy import Deployment
 
     if service.health() is None:
         raise WorkbenchError(f"--target localstack: LocalStack is not running at "
                              f"{service.endpoint()}: `workbench localstack start` and `deploy`")
-    deployment = service.home() / "deployment.json"
-    functions = json.loads(deployment.read_text())["functions"] if deployment.exists() else {}
+    saved = service.deployment_file()
+    functions = Deployment.load(saved).functions if saved.exists() else {}
     return LocalStackInvoker(service.endpoint(), functions)
 
 
