@@ -21,8 +21,7 @@ from typing import Any
 import httpx
 
 from workbench import template
-from workbench.gateway.events import build_event, synthetic_match
-from workbench.gateway.http import HttpRequest
+from workbench.gateway.events import post_event
 from workbench.localstack import deploy, service
 from workbench.pytest_plugin import start_server
 
@@ -34,10 +33,7 @@ BODIES = {"NerFunction": ("/ner", {"batch": (REQUESTS["ner"] * 20)[:100]}),
 
 
 def _event(path: str, body: Any) -> bytes:
-    request = HttpRequest("POST", path, "", [("Host", "localhost"),
-                                             ("Content-Type", "application/json")],
-                          json.dumps(body).encode())
-    return json.dumps(build_event(request, synthetic_match("rest", "POST", path))).encode()
+    return json.dumps(post_event(path, body)).encode()
 
 
 def _series(call: Callable[[], None]) -> dict[str, float]:

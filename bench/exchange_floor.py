@@ -16,19 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.gateway.events import build_event, synthetic_match
-from workbench.gateway.http import HttpRequest
+from workbench.gateway.events import post_event
 
 ECHO = Path(__file__).parent / "apps" / "echo"
-
-
-def echo_event() -> bytes:
-    """The proxy event the dev server sends for the benchmark's request."""
-    body = b'{"hello": "world"}'
-    request = HttpRequest("POST", "/echo", "", [("Host", "127.0.0.1:3000"),
-                                                ("Content-Type", "application/json"),
-                                                ("Content-Length", str(len(body)))], body)
-    return json.dumps(build_event(request, synthetic_match("rest", "POST", "/echo"))).encode()
 
 
 class _Peer:
@@ -57,7 +47,8 @@ class _Peer:
 
 
 def measure(samples: int = 3000, warmup: int = 200) -> dict[str, float]:
-    payload = echo_event()
+    # About the event the dev server sends for the benchmark's request.
+    payload = json.dumps(post_event("/echo", b'{"hello": "world"}')).encode()
     with socket.create_server(("127.0.0.1", 0)) as server:
         server.settimeout(30)
         env = {"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_FUNCTION_NAME": "Echo",

@@ -11,21 +11,12 @@ from typing import Any
 import pytest
 
 from workbench import models, template
-from workbench.gateway.events import build_event, synthetic_match
-from workbench.gateway.http import HttpRequest
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
 
 ROOT = Path(__file__).parents[2]
 
 Invoke = Callable[..., InvocationResult]
-
-
-def api_event(path: str, body: Any, kind: str = "rest") -> dict[str, Any]:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = HttpRequest("POST", path, "", [("Host", "localhost"),
-                                             ("Content-Type", "application/json")], raw)
-    return build_event(request, synthetic_match(kind, "POST", path))
 
 
 def function_template(tmp_path: Path, name: str, code: str, env: dict[str, str]) -> Path:

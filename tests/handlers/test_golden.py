@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.handlers.conftest import api_event
 from workbench import models
+from workbench.gateway.events import post_event
 
 pytestmark = pytest.mark.handlers
 GOLDEN = Path(__file__).parents[2] / "fixtures" / "golden"
@@ -28,7 +28,7 @@ def body(result: Any) -> Any:
 def test_ner_golden(invoke_in: Any, golden: Any) -> None:
     models.ensure_built("ner")
     batch = REQUESTS["ner"] * 20  # the handler wants 100 to 300 sentences
-    (result,) = invoke_in("Ner", "ner", [api_event("/ner", {"batch": batch})])
+    (result,) = invoke_in("Ner", "ner", [post_event("/ner", {"batch": batch})])
     docs = body(result)["success_sentences"][:len(REQUESTS["ner"])]
     entities = [[[doc["text"][e["start"]:e["end"]], e["label"]] for e in doc["ents"]]
                 for doc in docs]
@@ -37,7 +37,7 @@ def test_ner_golden(invoke_in: Any, golden: Any) -> None:
 
 def test_qa_golden(invoke_in: Any, golden: Any) -> None:
     models.ensure_built("qa")
-    (result,) = invoke_in("Qa", "qa", [api_event("/qa", {"batch": REQUESTS["qa"]})])
+    (result,) = invoke_in("Qa", "qa", [post_event("/qa", {"batch": REQUESTS["qa"]})])
     answers = [{"answer": a["answer"], "start_position": a["start_position"]}
                for a in body(result)["answers"]]
     golden(GOLDEN / "qa.json", dict(zip([q["question"] for q in REQUESTS["qa"]], answers,

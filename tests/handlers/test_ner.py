@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.handlers.conftest import api_event
+from workbench.gateway.events import post_event
 from workbench.models import recipe
 
 pytestmark = pytest.mark.handlers
@@ -24,8 +24,8 @@ def body(result: Any) -> tuple[int, Any]:
 
 def test_batch_in_entities_out_v1_and_v2(ner_model: Path, invoke_in: Any) -> None:
     batch = [SENTENCE] + [f"Sentence number {i} has no entities." for i in range(99)]
-    rest, http = invoke_in("Ner", "ner", [api_event("/ner", {"batch": batch}),
-                                          api_event("/ner", {"batch": batch}, "http")])
+    rest, http = invoke_in("Ner", "ner", [post_event("/ner", {"batch": batch}),
+                                          post_event("/ner", {"batch": batch}, "http")])
     for result in (rest, http):
         status, answer = body(result)
         assert status == 200 and answer["failed_sentences"] == []
@@ -49,7 +49,7 @@ def test_batch_in_entities_out_v1_and_v2(ner_model: Path, invoke_in: Any) -> Non
 ])
 def test_client_mistakes_are_400_with_a_reason(ner_model: Path, invoke_in: Any,
                                                payload: Any, message: str) -> None:
-    event = api_event("/ner", payload)
+    event = post_event("/ner", payload)
     if payload == b"":
         event["body"] = None
     (result,) = invoke_in("Ner", "ner", [event])
@@ -58,7 +58,7 @@ def test_client_mistakes_are_400_with_a_reason(ner_model: Path, invoke_in: Any,
 
 
 def test_batch_bounds_come_from_the_environment(ner_model: Path, invoke_in: Any) -> None:
-    (result,) = invoke_in("Ner", "ner", [api_event("/ner", {"batch": ["a", "b"]})],
+    (result,) = invoke_in("Ner", "ner", [post_event("/ner", {"batch": ["a", "b"]})],
                           {"NER_MIN_BATCH": "1", "NER_MAX_BATCH": "2"})
     assert body(result)[0] == 200
 
@@ -67,10 +67,10 @@ def test_model_from_a_path_and_a_missing_package(ner_model: Path, invoke_in: Any
                                                  tmp_path: Path) -> None:
     copy = tmp_path / "my-model"
     shutil.copytree(ner_model, copy)
-    (ok,) = invoke_in("Ner", "ner", [api_event("/ner", {"batch": [SENTENCE] * 100})],
+    (ok,) = invoke_in("Ner", "ner", [post_event("/ner", {"batch": [SENTENCE] * 100})],
                       {"NER_MODEL": str(copy)})
     assert body(ok)[0] == 200
-    (failed,) = invoke_in("Ner", "ner", [api_event("/ner", {"batch": [SENTENCE] * 100})],
+    (failed,) = invoke_in("Ner", "ner", [post_event("/ner", {"batch": [SENTENCE] * 100})],
                           {"NER_MODEL": "en_core_web_nonexistent"})
     assert failed.function_error == "Unhandled" and failed.cold
     assert "en_core_web_nonexistent" in failed.json()["errorMessage"]

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.handlers.conftest import api_event
 from workbench import models
+from workbench.gateway.events import post_event
 from workbench.models import minilm
 from workbench.models.qa import bert_qa
 
@@ -32,9 +32,9 @@ def answer_of(result: Any) -> tuple[int, Any]:
 
 
 def test_question_in_span_out(qa_model: Path, invoke_in: Any) -> None:
-    events = [api_event("/qa", {"question": "Where is Lumora Systems headquartered?",
+    events = [post_event("/qa", {"question": "Where is Lumora Systems headquartered?",
                                 "context": CONTEXT}),
-              api_event("/qa", {"batch": [{"question": "Who founded Lumora Systems?",
+              post_event("/qa", {"batch": [{"question": "Who founded Lumora Systems?",
                                            "context": CONTEXT}] * 2}, "http")]
     single, batch = invoke_in("Qa", "qa", events)
     status, answer = answer_of(single)
@@ -49,7 +49,7 @@ def test_question_in_span_out(qa_model: Path, invoke_in: Any) -> None:
 def test_long_context_uses_windows(qa_model: Path, invoke_in: Any) -> None:
     filler = " ".join(f"Report {i} said nothing of note about the weather." for i in range(120))
     context = f"{filler} Corvane Motors was founded by Ilsa Marrow in 1987. {filler}"
-    (result,) = invoke_in("Qa", "qa", [api_event("/qa", {"question": "Who founded Corvane "
+    (result,) = invoke_in("Qa", "qa", [post_event("/qa", {"question": "Who founded Corvane "
                                                          "Motors?", "context": context})])
     status, answer = answer_of(result)
     assert status == 200 and answer["answer"] == "Ilsa Marrow"
@@ -86,7 +86,7 @@ def test_short_inputs_run_the_short_graph_with_the_same_answer(qa_model: Path) -
 ])
 def test_client_mistakes_are_400(qa_model: Path, invoke_in: Any, payload: Any,
                                  message: str) -> None:
-    (result,) = invoke_in("Qa", "qa", [api_event("/qa", payload)])
+    (result,) = invoke_in("Qa", "qa", [post_event("/qa", payload)])
     status, answer = answer_of(result)
     assert status == 400 and message in answer["message"]
 

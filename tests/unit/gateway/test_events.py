@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from workbench.gateway.events import build_event, synthetic_match
+from workbench.gateway.events import build_event, post_event, synthetic_match
 from workbench.gateway.http import HttpRequest
 from workbench.gateway.routing import RouteMatch
 from workbench.template import Api, Route
@@ -145,3 +146,12 @@ def test_synthetic_routes_for_generated_events() -> None:
     assert event["routeKey"] == "POST /x"
     v1 = build_event(request(raw_path="/x"), synthetic_match("rest", "get", "/x"))
     assert v1["requestContext"]["stage"] == "Prod"
+
+
+def test_post_event_encodes_a_json_body_and_passes_bytes_through() -> None:
+    rest = post_event("/ner", {"batch": ["a"]})
+    assert (rest["httpMethod"], rest["path"], rest["resource"]) == ("POST", "/ner", "/ner")
+    assert json.loads(rest["body"]) == {"batch": ["a"]}
+    raw = post_event("/qa", b'{"question": 1}', "http")
+    assert raw["version"] == "2.0" and raw["body"] == '{"question": 1}'
+    assert raw["headers"]["content-type"] == "application/json"
