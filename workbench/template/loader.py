@@ -1,4 +1,4 @@
-"""The SAM template, loaded into typed specs: the workbench's one source of truth.
+"""The SAM template, loaded into typed specs (`workbench.template.specs`).
 
 Only what the emulator needs is read (functions, layers, APIs and their routes); a
 property the workbench cannot honour is an error naming the resource and property,
@@ -8,82 +8,31 @@ never a silent default. CloudFormation's YAML tags are parsed by cfn-flip.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from cfn_tools import load_yaml
 
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from workbench.errors import TemplateError
+from workbench.template.specs import (
+    HTTP_METHODS,
+    IMPLICIT_HTTP_API,
+    IMPLICIT_HTTP_STAGE,
+    IMPLICIT_REST_API,
+    IMPLICIT_REST_STAGE,
+    SUPPORTED_RUNTIMES,
+    Api,
+    ApiKind,
+    FunctionSpec,
+    LayerSpec,
+    Route,
+    Template,
+)
 
-ApiKind = Literal["rest", "http"]
-PayloadVersion = Literal["1.0", "2.0"]
-
-# SAM's implicit APIs, their logical ids and stage names.
-IMPLICIT_REST_API = "ServerlessRestApi"
-IMPLICIT_HTTP_API = "ServerlessHttpApi"
-IMPLICIT_REST_STAGE = "Prod"
-IMPLICIT_HTTP_STAGE = "$default"
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _API_RESOURCES: dict[str, ApiKind] = {"AWS::Serverless::Api": "rest",
                                       "AWS::Serverless::HttpApi": "http"}
 _API_EVENTS: dict[str, ApiKind] = {"Api": "rest", "HttpApi": "http"}
-SUPPORTED_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
-
-
-@dataclass(frozen=True)
-class Api:
-    logical_id: str
-    kind: ApiKind
-    stage: str
-    binary_media_types: tuple[str, ...] = ()
-    stage_variables: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Route:
-    api_id: str
-    kind: ApiKind
-    method: str  # upper case, or "ANY"
-    path: str  # "/items/{id}", "/{proxy+}"; for HTTP APIs "$default" catches all
-    function: str  # logical id
-    payload_version: PayloadVersion
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    name: str  # logical id; the name the dev server and the Invoke API use
-    handler: str
-    runtime: str
-    code_uri: Path
-    memory_mb: int = 128
-    timeout_s: float = 3.0
-    environment: dict[str, str] = field(default_factory=dict)
-    layers: tuple[Path, ...] = ()
-    reserved_concurrency: int | None = None
-    provisioned_concurrency: int = 0
-    function_name: str | None = None  # the FunctionName property, when set
-
-    @property
-    def watched_paths(self) -> tuple[Path, ...]:
-        """Code and layers: a change under any of them retires warm environments."""
-        return (self.code_uri, *self.layers)
-
-
-@dataclass(frozen=True)
-class Template:
-    path: Path
-    functions: dict[str, FunctionSpec]
-    apis: dict[str, Api]
-    routes: tuple[Route, ...]
-
-    def function(self, name: str) -> FunctionSpec | None:
-        """Look a function up by logical id, FunctionName, or ARN ending in either."""
-        name = name.rsplit(":function:", 1)[-1].split(":", 1)[0]
-        if name in self.functions:
-            return self.functions[name]
-        return next((f for f in self.functions.values() if f.function_name == name), None)
 
 
 def load(path: Path | str, *, region: str = DEFAULT_REGION) -> Template:
@@ -114,6 +63,7 @@ class _Loader:
         self.parameters: dict[str, Any] = dict(document.get("Parameters") or {})
         self.globals: dict[str, Any] = dict(document.get("Globals") or {})
         self.region = region
+        self.layers: dict[str, LayerSpec] = {}
 
     def fail(self, resource: str | None, prop: str | None, message: str) -> TemplateError:
         return TemplateError(str(self.path), resource, prop, message)
@@ -128,7 +78,7 @@ class _Loader:
                 routes.extend(self._routes(logical_id, resource, apis))
         if not functions:
             raise self.fail(None, "Resources", "no AWS::Serverless::Function to run")
-        return Template(self.path, functions, apis, tuple(routes))
+        return Template(self.path, functions, apis, tuple(routes), dict(self.layers))
 
     # -- functions -------------------------------------------------------------------
 
@@ -159,6 +109,13 @@ class _Loader:
         provisioned = value("ProvisionedConcurrencyConfig") or {}
         if not isinstance(provisioned, dict):
             raise self.fail(logical_id, "ProvisionedConcurrencyConfig", "must be a map")
+        layers = [self._layer(logical_id, layer) for layer in props.get("Layers") or []]
+        architectures = value("Architectures") or ["x86_64"]
+        if architectures not in (["x86_64"], ["arm64"]):
+            raise self.fail(logical_id, "Architectures", "must be [x86_64] or [arm64]")
+        storage = value("EphemeralStorage") or {}
+        if not isinstance(storage, dict):
+            raise self.fail(logical_id, "EphemeralStorage", "must be a map with Size")
         return FunctionSpec(
             name=logical_id,
             handler=handler,
@@ -167,7 +124,12 @@ class _Loader:
             memory_mb=self._int(logical_id, "MemorySize", value("MemorySize", 128), 128, 10240),
             timeout_s=float(self._int(logical_id, "Timeout", value("Timeout", 3), 1, 900)),
             environment={str(k): self._env_value(logical_id, k, v) for k, v in environment.items()},
-            layers=tuple(self._layer(logical_id, layer) for layer in props.get("Layers") or []),
+            layers=tuple(layer.content_uri for layer in layers),
+            layer_ids=tuple(layer.logical_id for layer in layers),
+            architecture=architectures[0],
+            # EphemeralStorage.Size: 512 to 10,240 MB (Lambda API reference).
+            ephemeral_storage_mb=self._int(logical_id, "EphemeralStorage.Size",
+                                           storage.get("Size", 512), 512, 10240),
             reserved_concurrency=self._optional_int(
                 logical_id, "ReservedConcurrentExecutions",
                 value("ReservedConcurrentExecutions"), 0),
@@ -178,16 +140,26 @@ class _Loader:
             function_name=value("FunctionName"),
         )
 
-    def _layer(self, function: str, layer: Any) -> Path:
+    def _layer(self, function: str, layer: Any) -> LayerSpec:
         ref = layer.get("Ref") if isinstance(layer, dict) else None
         target = self.resources.get(ref) if isinstance(ref, str) else None
         if _type(target) != "AWS::Serverless::LayerVersion":
             raise self.fail(function, "Layers", f"{layer!r} is not a local "
                             "AWS::Serverless::LayerVersion (!Ref it by logical id)")
         assert isinstance(ref, str) and isinstance(target, dict)
-        content = self._resolve((target.get("Properties") or {}).get("ContentUri"), ref,
-                                "ContentUri")
-        return self._directory(ref, "ContentUri", content)
+        if ref not in self.layers:
+            props = target.get("Properties") or {}
+            content = self._resolve(props.get("ContentUri"), ref, "ContentUri")
+            build_method = (target.get("Metadata") or {}).get("BuildMethod")
+            self.layers[ref] = LayerSpec(
+                logical_id=ref, content_uri=self._directory(ref, "ContentUri", content),
+                build_method=str(build_method) if build_method else None,
+                compatible_runtimes=tuple(self._resolve(
+                    props.get("CompatibleRuntimes") or [], ref, "CompatibleRuntimes")),
+                compatible_architectures=tuple(self._resolve(
+                    props.get("CompatibleArchitectures") or [], ref,
+                    "CompatibleArchitectures")))
+        return self.layers[ref]
 
     def _directory(self, resource: str, prop: str, raw: Any) -> Path:
         if raw is None:

@@ -1,0 +1,165 @@
+"""The typed specs a template loads into: what the rest of the workbench reads.
+
+Everything here is plain frozen data. The loaders (`workbench.template.loader` and the
+modules beside it) fill it from SAM, CloudFormation and OpenAPI; the gateway, runtime,
+build and LocalStack code read it and never the raw template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+ApiKind = Literal["rest", "http"]
+PayloadVersion = Literal["1.0", "2.0"]
+Architecture = Literal["x86_64", "arm64"]
+AuthorizerKind = Literal["token", "request", "jwt", "cognito"]
+
+# SAM's implicit APIs, their logical ids and stage names.
+IMPLICIT_REST_API = "ServerlessRestApi"
+IMPLICIT_HTTP_API = "ServerlessHttpApi"
+IMPLICIT_REST_STAGE = "Prod"
+IMPLICIT_HTTP_STAGE = "$default"
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+# Lambda's supported Python runtimes (AWS Lambda runtimes table).
+SUPPORTED_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+                      "python3.14")
+# Lambda's default /tmp size (EphemeralStorage), in MB.
+DEFAULT_EPHEMERAL_MB = 512
+
+
+@dataclass(frozen=True)
+class Cors:
+    """CORS settings: an HTTP API's CorsConfiguration, a Function URL's Cors, or SAM's
+    `Cors` on a REST API (whose preflight SAM answers with a mock OPTIONS method)."""
+
+    allow_origins: tuple[str, ...] = ()
+    # None: the methods routed on the requested path (what SAM's generated OPTIONS lists).
+    allow_methods: tuple[str, ...] | None = None
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    """An authorizer API Gateway evaluates before the integration."""
+
+    name: str  # as the template names it (SAM Auth key, OpenAPI scheme, CFN logical id)
+    kind: AuthorizerKind  # REST Lambda TOKEN/REQUEST, HTTP API Lambda = request, JWT, Cognito
+    function: str | None = None  # logical id of a Lambda authorizer's function
+    # As AWS spells them: REST "method.request.header.Authorization",
+    # "method.request.querystring.q", "stageVariables.v", "context.x"; HTTP API
+    # "$request.header.Authorization", "$request.querystring.q", "$context.x", "$stageVariables.v".
+    identity_sources: tuple[str, ...] = ()
+    ttl_s: int = 300  # AuthorizerResultTtlInSeconds, 0 disables caching
+    validation_regex: str | None = None  # REST TOKEN: IdentityValidationExpression
+    payload_version: PayloadVersion = "1.0"  # HTTP API Lambda: AuthorizerPayloadFormatVersion
+    simple_responses: bool = False  # HTTP API Lambda: EnableSimpleResponses
+    issuer: str | None = None  # JWT: JwtConfiguration.issuer
+    audiences: tuple[str, ...] = ()  # JWT: JwtConfiguration.audience
+    user_pool_arns: tuple[str, ...] = ()  # Cognito user pools (resolved ARNs or ids)
+
+
+@dataclass(frozen=True)
+class RequestValidation:
+    """A REST method's request validation (RequestModel / RequestParameters)."""
+
+    body_schema: dict[str, Any] | None = None  # the model's JSON schema, when ValidateBody
+    body_required: bool = False
+    # ("method.request.header.X-Id" | "method.request.querystring.q" | "method.request.path.id",
+    #  required)
+    parameters: tuple[tuple[str, bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionUrl:
+    """A Lambda Function URL (FunctionUrlConfig or AWS::Lambda::Url)."""
+
+    auth_type: Literal["NONE", "AWS_IAM"] = "NONE"
+    cors: Cors | None = None
+    invoke_mode: Literal["BUFFERED", "RESPONSE_STREAM"] = "BUFFERED"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    logical_id: str
+    content_uri: Path
+    build_method: str | None = None  # Metadata.BuildMethod ("python3.11", "makefile"...)
+    compatible_runtimes: tuple[str, ...] = ()
+    compatible_architectures: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Api:
+    logical_id: str
+    kind: ApiKind
+    stage: str
+    binary_media_types: tuple[str, ...] = ()
+    stage_variables: dict[str, str] = field(default_factory=dict)
+    authorizers: dict[str, Authorizer] = field(default_factory=dict)
+    cors: Cors | None = None
+    api_keys: tuple[str, ...] = ()  # values of the template's AWS::ApiGateway::ApiKey
+    api_key_source: Literal["HEADER", "AUTHORIZER"] = "HEADER"
+
+
+@dataclass(frozen=True)
+class Route:
+    api_id: str
+    kind: ApiKind
+    method: str  # upper case, or "ANY"
+    path: str  # "/items/{id}", "/{proxy+}"; for HTTP APIs "$default" catches all
+    function: str  # logical id
+    payload_version: PayloadVersion
+    authorizer: str | None = None  # a name in its Api.authorizers; None = no authorizer
+    iam: bool = False  # AuthorizationType AWS_IAM: only SigV4-signed requests pass
+    scopes: tuple[str, ...] = ()  # AuthorizationScopes (JWT, Cognito)
+    api_key_required: bool = False
+    validation: RequestValidation | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str  # logical id; the name the dev server and the Invoke API use
+    handler: str
+    runtime: str
+    code_uri: Path
+    memory_mb: int = 128
+    timeout_s: float = 3.0
+    environment: dict[str, str] = field(default_factory=dict)
+    layers: tuple[Path, ...] = ()  # each layer's ContentUri, in template order
+    reserved_concurrency: int | None = None
+    provisioned_concurrency: int = 0
+    function_name: str | None = None  # the FunctionName property, when set
+    architecture: Architecture = "x86_64"
+    ephemeral_storage_mb: int = DEFAULT_EPHEMERAL_MB  # EphemeralStorage.Size: /tmp's limit
+    layer_ids: tuple[str, ...] = ()  # logical ids of `layers`, same order (Template.layers)
+    url: FunctionUrl | None = None
+
+    @property
+    def watched_paths(self) -> tuple[Path, ...]:
+        """Code and layers: a change under any of them retires warm environments."""
+        return (self.code_uri, *self.layers)
+
+
+@dataclass(frozen=True)
+class Template:
+    path: Path
+    functions: dict[str, FunctionSpec]
+    apis: dict[str, Api]
+    routes: tuple[Route, ...]
+    layers: dict[str, LayerSpec] = field(default_factory=dict)
+    # One line each for what the workbench does not honour ("not emulated: MethodSettings
+    # on MyApi", "ignored: VpcConfig on ProcessFunction"): shown in the banner, never silent.
+    unsupported: tuple[str, ...] = ()
+    # Functions listed but not run (another runtime, an Image), with the reason.
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def function(self, name: str) -> FunctionSpec | None:
+        """Look a function up by logical id, FunctionName, or ARN ending in either."""
+        name = name.rsplit(":function:", 1)[-1].split(":", 1)[0]
+        if name in self.functions:
+            return self.functions[name]
+        return next((f for f in self.functions.values() if f.function_name == name), None)
