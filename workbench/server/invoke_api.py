@@ -13,11 +13,26 @@ import base64
 import json
 import time
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, unquote
 
-from workbench.errors import AwsError, InvalidRequestContent, ResourceNotFound, TooManyRequests
-from workbench.runtime.pool import Runtime
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
+
+from workbench.errors import (
+    AwsError,
+    InvalidRequestContent,
+    RequestTooLarge,
+    ResourceNotFound,
+    TooManyRequests,
+)
+from workbench.runtime.pool import MAX_REQUEST_BYTES, Runtime
 from workbench.runtime.types import InvocationResult
+from workbench.server.body import read_body
+from workbench.server.context import ServerContext
 from workbench.trace import TraceRecord
+
+PATH_PREFIX = b"/2015-03-31/functions/"
+PATH_SUFFIX = b"/invocations"
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 # X-Amz-Log-Result carries the last 4 KB of the invocation's log.
@@ -33,6 +48,45 @@ class InvokeAnswer:
     headers: dict[str, str] = field(default_factory=dict)
     record: TraceRecord | None = None
     result: InvocationResult | None = None
+
+
+def function_in_path(scope: Scope) -> str | None:
+    """The FunctionName of `POST /2015-03-31/functions/{name}/invocations`, as sent
+    (percent-decoded), or None for any other request."""
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    if (scope["method"] != "POST" or not raw.startswith(PATH_PREFIX)
+            or not raw.endswith(PATH_SUFFIX)):
+        return None
+    name = raw[len(PATH_PREFIX):-len(PATH_SUFFIX)]
+    return None if b"/" in name else unquote(name.decode("latin-1"))
+
+
+async def serve(ctx: ServerContext, name: str, scope: Scope, receive: Receive,
+                send: Send) -> None:
+    """The Invoke API over ASGI: read the request, invoke, report, answer."""
+    try:
+        body = await read_body(scope, receive, limit=MAX_REQUEST_BYTES)
+    except ClientDisconnect:
+        return
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    if body is None:
+        answer = error_answer(RequestTooLarge(
+            f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the "
+            "InvokeFunction operation"))
+    else:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        answer = await invoke(
+            ctx.runtime, name, body,
+            invocation_type=headers.get("x-amz-invocation-type", "RequestResponse"),
+            log_type=headers.get("x-amz-log-type", "None"),
+            qualifier=query["Qualifier"][-1] if "Qualifier" in query else None,
+            client_context=headers.get("x-amz-client-context"), background=ctx.background)
+    ctx.report(answer.record, answer.result, answer.status)
+    out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
+    if answer.status != 204:  # a 204 has no Content-Length (RFC 9110, 8.6)
+        out.append((b"content-length", str(len(answer.body)).encode()))
+    await send({"type": "http.response.start", "status": answer.status, "headers": out})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 def error_answer(error: AwsError) -> InvokeAnswer:

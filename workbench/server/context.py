@@ -1,0 +1,49 @@
+"""What the dev server's parts share: the template, the runtime, and where results go.
+
+One object per server, handed to the API Gateway path, the Invoke API and the
+workbench's own endpoints, so none of them keeps state of its own. Every invocation is
+reported here once: a line (and the function's log) on the console, a trace record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.config import Settings
+from workbench.gateway.routing import Router
+from workbench.runtime.pool import Runtime
+from workbench.runtime.types import InvocationResult
+from workbench.server.console import Console
+from workbench.template import Template
+from workbench.trace import TraceRecord, TraceWriter
+
+
+@dataclass
+class ServerContext:
+    settings: Settings
+    template: Template
+    runtime: Runtime
+    router: Router
+    console: Console
+    recorder: TraceWriter | None = None
+    # Work that outlives its request (Event invocations); awaited or cancelled at shutdown.
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def report(self, record: TraceRecord | None, result: InvocationResult | None,
+               status: int) -> None:
+        if result is not None:
+            self.console.invocation(result, status)
+            self.console.function_log(result.function, result.logs)
+        elif record is not None and record.throttled:
+            self.console.throttled(record.function, status)
+        if self.recorder is not None and record is not None:
+            self.recorder.write(record)
+
+    def in_background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return task

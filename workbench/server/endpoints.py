@@ -1,0 +1,39 @@
+"""The workbench's own endpoints under /_workbench/: health, environments, logs.
+
+These are not AWS APIs, so FastAPI serves them (the hot paths, API Gateway routes and
+the Invoke API, are bare ASGI callables in `workbench.server.app` and `invoke_api`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from workbench.server.context import ServerContext
+
+
+def build(ctx: ServerContext,
+          lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]) -> FastAPI:
+    app = FastAPI(title="Lambda Workbench", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+
+    @app.get("/_workbench/health")
+    async def health() -> dict[str, object]:
+        return {"status": "ok", "functions": sorted(ctx.template.functions)}
+
+    @app.get("/_workbench/environments")
+    async def environments() -> list[dict[str, object]]:
+        return ctx.runtime.environments()
+
+    @app.get("/_workbench/logs/{function}")
+    async def logs(function: str) -> JSONResponse:
+        spec = ctx.template.function(function)
+        if spec is None:
+            return JSONResponse({"message": f"no function {function}"}, status_code=404)
+        return JSONResponse({"logGroupName": f"/aws/lambda/{spec.function_name or spec.name}",
+                             "streams": ctx.runtime.logs.streams(spec.name)})
+
+    return app
