@@ -18,6 +18,8 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
 # Lambda's default account-level concurrency quota.
 DEFAULT_ACCOUNT_CONCURRENCY = 1000
+# How long a stopping dev server lets accepted Event invocations finish.
+DEFAULT_EVENT_DRAIN_S = 10.0
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -42,6 +44,7 @@ class Settings:
     account_id: str = DEFAULT_ACCOUNT_ID
     account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY
     hot_reload: bool = True
+    event_drain_s: float = DEFAULT_EVENT_DRAIN_S
 
 
 def settings(**flags: object) -> Settings:
@@ -54,6 +57,7 @@ def settings(**flags: object) -> Settings:
         "region": env("REGION") or os.environ.get("AWS_REGION"),
         "account_concurrency": env("ACCOUNT_CONCURRENCY"),
         "hot_reload": env("HOT_RELOAD"),
+        "event_drain_s": env("EVENT_DRAIN"),
     }
     merged: dict[str, object] = {}
     for key, value in {**from_env, **{k: v for k, v in flags.items() if v is not None}}.items():
@@ -63,7 +67,8 @@ def settings(**flags: object) -> Settings:
 
 
 def _coerce(values: dict[str, object]) -> dict[str, object]:
-    types = {"template": Path, "port": int, "keepalive_s": float, "account_concurrency": int}
+    types = {"template": Path, "port": int, "keepalive_s": float, "account_concurrency": int,
+             "event_drain_s": float}
     out: dict[str, object] = {}
     for key, value in values.items():
         if key == "hot_reload" and isinstance(value, str):

@@ -69,6 +69,14 @@ class TraceRecord:
         return cls(**data)
 
 
+def payload_value(payload: bytes) -> Any:
+    """A Lambda payload as a trace keeps it: parsed JSON, or the text when it is not JSON."""
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return payload.decode("utf-8", errors="replace")
+
+
 Problem = Callable[[int, str], None]
 
 

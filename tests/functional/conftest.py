@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 from workbench import template
+from workbench.pytest_plugin import ServerProcess
 from workbench.runtime.forkserver import ForkServerSpawner
 from workbench.runtime.pool import Runtime
 from workbench.runtime.process import SubprocessSpawner
@@ -48,3 +50,10 @@ def with_runtime(apps_template: template.Template, spawner_kind: str) -> Callabl
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
+
+
+@pytest.fixture(scope="module")
+def http(server: ServerProcess) -> Iterator[httpx.Client]:
+    """A client of the module's `server`."""
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        yield client

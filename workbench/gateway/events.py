@@ -86,6 +86,12 @@ def _media_type(request: HttpRequest) -> str:
     return (request.header("Content-Type") or "").split(";")[0].strip().lower()
 
 
+def _http_binary(request: HttpRequest) -> bool:
+    # HTTP APIs pass text media types as text and base64-encode everything else.
+    media = _media_type(request)
+    return bool(media) and not any(t in media for t in TEXT_TYPES)
+
+
 def _rest_binary(request: HttpRequest, api: Api) -> bool:
     # REST APIs base64-encode a body whose Content-Type matches a BinaryMediaType
     # ("image/png", "image/*", "*/*").
@@ -96,21 +102,47 @@ def _rest_binary(request: HttpRequest, api: Api) -> bool:
     return any(t in (media, f"{kind}/*", "*/*") for t in api.binary_media_types)
 
 
+def forwarded_headers(request: HttpRequest) -> list[tuple[str, str]]:
+    """The request's headers as API Gateway passes them on: with X-Forwarded-For (the
+    client's address appended to any it sent), X-Forwarded-Port and X-Forwarded-Proto of
+    the connection it came in on. AWS adds all three to every proxy event (LocalStack's
+    AWS-recorded `test_lambda_aws_proxy_integration` events carry them)."""
+    kept = [(n, v) for n, v in request.headers
+            if n.lower() not in ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto")]
+    chain = request.header("X-Forwarded-For")
+    kept.append(("X-Forwarded-For",
+                 f"{chain}, {request.source_ip}" if chain else request.source_ip))
+    if request.server_port is not None:
+        kept.append(("X-Forwarded-Port", str(request.server_port)))
+    kept.append(("X-Forwarded-Proto", request.scheme))
+    return kept
+
+
+def multi_value(pairs: list[tuple[str, str]], *, lower: bool) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name.lower() if lower else name, []).append(value)
+    return values
+
+
 def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region: str,
                 request_id: str, now: datetime) -> dict[str, Any]:
     route, api = match.route, match.api
+    # Payload 1.0 of an HTTP API: names lower-cased, its own binary rule, no resource id,
+    # and a "version" key (developer guide, http-api-develop-integrations-lambda.html).
+    http_api = route.kind == "http"
     path = unquote(request.raw_path)
-    headers: dict[str, list[str]] = {}
-    for name, value in request.headers:
-        headers.setdefault(name, []).append(value)  # names keep the client's case
-    query: dict[str, list[str]] = {}
-    for name, value in parse_qsl(request.query_string, keep_blank_values=True):
-        query.setdefault(name, []).append(value)
-    body, encoded = _body(request, _rest_binary(request, api))
+    # REST keeps the client's spelling of header names; HTTP APIs lower-case them.
+    headers = multi_value(forwarded_headers(request), lower=http_api)
+    query = multi_value(parse_qsl(request.query_string, keep_blank_values=True), lower=False)
+    binary = _http_binary(request) if http_api else _rest_binary(request, api)
+    body, encoded = _body(request, binary)
     domain, prefix = _domain(request, api, region)
     resource = route.path
     user_agent = request.header("User-Agent")
-    return {
+    stage_path = path if api.stage == "$default" else f"/{api.stage}{path}"
+    event: dict[str, Any] = {"version": "1.0"} if http_api else {}
+    event.update({
         "resource": resource,
         "path": path,
         "httpMethod": request.method.upper(),
@@ -124,13 +156,13 @@ def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region
         "requestContext": {
             "accountId": account_id,
             "apiId": api_id(api),
-            "resourceId": _short_id(resource, 6),
+            "resourceId": None if http_api else _short_id(resource, 6),
             "resourcePath": resource,
             "httpMethod": request.method.upper(),
             "extendedRequestId": base64.b64encode(os.urandom(12)).decode(),
             "requestId": request_id,
             "stage": api.stage,
-            "path": f"/{api.stage}{path}",  # the stage is part of the invoked URL's path
+            "path": stage_path,  # the stage is part of the invoked URL's path
             "protocol": request.protocol,
             "domainName": domain,
             "domainPrefix": prefix,
@@ -146,26 +178,25 @@ def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region
         },
         "body": body,
         "isBase64Encoded": encoded,
-    }
+    })
+    context = event["requestContext"]
+    if http_api:
+        context["authorizer"] = {"claims": None, "scopes": None}
+    else:
+        context["deploymentId"] = _short_id(f"{api.logical_id}/{api.stage}", 6)
+    return event
 
 
 def _http_event(request: HttpRequest, match: RouteMatch, account_id: str, region: str,
                 request_id: str, now: datetime) -> dict[str, Any]:
     route, api = match.route, match.api
-    headers: dict[str, list[str]] = {}
-    cookies: list[str] = []
-    for name, value in request.headers:
-        if name.lower() == "cookie":
-            # Every cookie, in order, repeated names kept; no cookie header.
-            cookies += [c.strip() for c in value.split(";") if c.strip()]
-        else:
-            headers.setdefault(name.lower(), []).append(value)
-    query: dict[str, list[str]] = {}
-    for name, value in parse_qsl(request.query_string, keep_blank_values=True):
-        query.setdefault(name, []).append(value)
-    media = _media_type(request)
-    binary = bool(media) and not any(t in media for t in TEXT_TYPES)
-    body, encoded = _body(request, binary)
+    pairs = forwarded_headers(request)
+    # Every cookie, in order, repeated names kept; no cookie header.
+    cookies = [c.strip() for n, v in pairs if n.lower() == "cookie"
+               for c in v.split(";") if c.strip()]
+    headers = multi_value([(n, v) for n, v in pairs if n.lower() != "cookie"], lower=True)
+    query = multi_value(parse_qsl(request.query_string, keep_blank_values=True), lower=False)
+    body, encoded = _body(request, _http_binary(request))
     domain, prefix = _domain(request, api, region)
     route_key = "$default" if route.path == "$default" else f"{route.method} {route.path}"
     # A named stage is part of rawPath; the $default stage is not.

@@ -14,6 +14,8 @@ class HttpRequest:
     body: bytes
     source_ip: str = "127.0.0.1"
     protocol: str = "HTTP/1.1"
+    scheme: str = "http"  # of the connection the request came in on
+    server_port: int | None = None  # the port it came in on (X-Forwarded-Port)
 
     def header(self, name: str) -> str | None:
         """The last value of a header, case-insensitively (what a single-value map keeps)."""
@@ -30,3 +32,15 @@ class HttpResponse:
     status: int
     headers: list[tuple[str, str]]  # repeats kept (Set-Cookie, multiValueHeaders)
     body: bytes
+
+
+def header_text(raw: bytes) -> str:
+    """A header value as API Gateway hands it to Lambda: UTF-8 decoded, so `café` arrives
+    as `café` (events from API Gateway carry non-ASCII header values as Unicode text:
+    aws-lambda-rust-runtime#786, oven-sh/bun#22994). Bytes that are not UTF-8 reach the
+    function as their Latin-1 characters: AWS writes them as `\\xNN` escapes, which is not
+    JSON any parser reads (aws-lambda-rust-runtime#509), so no faithful copy exists."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")

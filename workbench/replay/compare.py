@@ -12,7 +12,8 @@ VOLATILE_KEYS = {"requestId", "extendedRequestId", "requestTime", "requestTimeEp
                  "timeEpoch", "request_id", "aws_request_id", "x-amzn-RequestId",
                  "Apigw-Requestid", "remaining_ms", "pid", "log_stream", "tmp",
                  # where the replay is sent: a new target has a new address
-                 "Host", "host", "domainName", "domainPrefix"}
+                 "Host", "host", "domainName", "domainPrefix", "X-Forwarded-Port",
+                 "x-forwarded-port"}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 

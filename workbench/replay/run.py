@@ -126,7 +126,9 @@ def http_request(event: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]]
         headers, raw
 
 
-SKIP_HEADERS = {"host", "content-length", "connection", "accept-encoding"}
+# Set by the client's stack, or (X-Forwarded-*) added by API Gateway itself on the way in.
+SKIP_HEADERS = {"host", "content-length", "connection", "accept-encoding", "x-forwarded-for",
+                "x-forwarded-port", "x-forwarded-proto"}
 
 
 async def replay_http(base: str, records: list[TraceRecord], *, speed: float | None,

@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from workbench import template as templates
 from workbench.config import Settings
-from workbench.gateway.http import HttpRequest
+from workbench.gateway.http import HttpRequest, header_text
 from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.reload import watch_code
@@ -73,6 +73,8 @@ class DevApp:
         try:
             yield
         finally:
+            # Accepted Event invocations finish (within a deadline) before the runtime goes.
+            await ctx.events.drain(ctx.settings.event_drain_s)
             for task in [*ctx.background, *([watcher] if watcher else [])]:
                 task.cancel()
             await ctx.runtime.close()
@@ -86,14 +88,16 @@ async def gateway(ctx: ServerContext, scope: Scope, receive: Receive, send: Send
         body = await read_body(scope, receive, limit=proxy.MAX_BODY_BYTES)
     except ClientDisconnect:
         return
-    client = scope.get("client")
+    client, server = scope.get("client"), scope.get("server")
     http_request = HttpRequest(
         method=scope["method"],
         raw_path=scope.get("raw_path", b"").decode("latin-1") or scope["path"],
         query_string=scope.get("query_string", b"").decode("latin-1"),
-        headers=header_pairs(scope), body=body if body is not None else b"",
+        headers=[(n, header_text(v.encode("latin-1"))) for n, v in header_pairs(scope)],
+        body=body if body is not None else b"",
         source_ip=client[0] if client else "127.0.0.1",
-        protocol=f"HTTP/{scope.get('http_version', '1.1')}")
+        protocol=f"HTTP/{scope.get('http_version', '1.1')}",
+        scheme=scope.get("scheme", "http"), server_port=server[1] if server else None)
     exchange = await proxy.handle(http_request, ctx.router, ctx.runtime,
                                   body_too_large=body is None)
     response = exchange.response

@@ -43,6 +43,9 @@ class Console:
     def throttled(self, function: str, status: int) -> None:
         self._write(f"[{function}] throttled -> {status}\n")
 
+    def not_run(self, function: str, reason: str) -> None:
+        self._write(f"[{function}] Event invocation not run: {reason}\n")
+
     def reloaded(self, function: str, changed: list[Path]) -> None:
         names = ", ".join(p.name for p in changed[:3]) + (" ..." if len(changed) > 3 else "")
         self._write(f"[{function}] code changed ({names}): next invocation starts cold\n")

@@ -17,6 +17,7 @@ from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
 from workbench.server.console import Console
+from workbench.server.event_invocations import ACCEPTED, NOT_RUN, EventInvocations
 from workbench.template import Template
 from workbench.trace import TraceRecord, TraceWriter
 
@@ -29,8 +30,14 @@ class ServerContext:
     router: Router
     console: Console
     recorder: TraceWriter | None = None
-    # Work that outlives its request (Event invocations); awaited or cancelled at shutdown.
+    # Work that outlives its request; awaited or cancelled at shutdown.
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    # Accepted Event invocations: reported here when they end, drained at shutdown.
+    events: EventInvocations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.events = EventInvocations(
+            lambda record, result: self.report(record, result, ACCEPTED))
 
     def report(self, record: TraceRecord | None, result: InvocationResult | None,
                status: int) -> None:
@@ -39,6 +46,8 @@ class ServerContext:
             self.console.function_log(result.function, result.logs)
         elif record is not None and record.throttled:
             self.console.throttled(record.function, status)
+        elif record is not None and record.error_type == NOT_RUN:
+            self.console.not_run(record.function, str(record.extra.get("reason", "")))
         if self.recorder is not None and record is not None:
             self.recorder.write(record)
 

@@ -8,7 +8,6 @@ service's errors (404, 400, 413, 429) as `x-amzn-ErrorType` plus a JSON message.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import time
@@ -29,7 +28,8 @@ from workbench.runtime.pool import MAX_REQUEST_BYTES, Runtime
 from workbench.runtime.types import InvocationResult
 from workbench.server.body import read_body
 from workbench.server.context import ServerContext
-from workbench.trace import TraceRecord
+from workbench.server.event_invocations import ACCEPTED, EventInvocations
+from workbench.trace import TraceRecord, payload_value
 
 PATH_PREFIX = b"/2015-03-31/functions/"
 PATH_SUFFIX = b"/invocations"
@@ -37,8 +37,6 @@ PATH_SUFFIX = b"/invocations"
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 # X-Amz-Log-Result carries the last 4 KB of the invocation's log.
 LOG_TAIL_BYTES = 4096
-# Lambda retries a throttled asynchronous invocation; locally a short, bounded backoff.
-EVENT_RETRY_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 
 @dataclass
@@ -80,7 +78,7 @@ async def serve(ctx: ServerContext, name: str, scope: Scope, receive: Receive,
             invocation_type=headers.get("x-amz-invocation-type", "RequestResponse"),
             log_type=headers.get("x-amz-log-type", "None"),
             qualifier=query["Qualifier"][-1] if "Qualifier" in query else None,
-            client_context=headers.get("x-amz-client-context"), background=ctx.background)
+            client_context=headers.get("x-amz-client-context"), events=ctx.events)
     ctx.report(answer.record, answer.result, answer.status)
     out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
     if answer.status != 204:  # a 204 has no Content-Length (RFC 9110, 8.6)
@@ -100,10 +98,10 @@ def error_answer(error: AwsError) -> InvokeAnswer:
 
 async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type: str,
                  log_type: str, qualifier: str | None, client_context: str | None,
-                 background: set[asyncio.Task[object]]) -> InvokeAnswer:
+                 events: EventInvocations) -> InvokeAnswer:
     try:
         return await _invoke(runtime, name, payload, invocation_type, log_type, qualifier,
-                             _decode_client_context(client_context), background)
+                             _decode_client_context(client_context), events)
     except AwsError as error:
         answer = error_answer(error)
         if isinstance(error, TooManyRequests):
@@ -116,7 +114,7 @@ async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type
 
 async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: str,
                   log_type: str, qualifier: str | None, client_context: str | None,
-                  background: set[asyncio.Task[object]]) -> InvokeAnswer:
+                  events: EventInvocations) -> InvokeAnswer:
     spec = runtime.template.function(name)
     if spec is None or qualifier not in (None, "", "$LATEST"):
         raise ResourceNotFound(f"Function not found: arn:aws:lambda:{runtime.region}:"
@@ -131,10 +129,9 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
     if invocation_type == "DryRun":
         return InvokeAnswer(204, b"")
     if invocation_type == "Event":
-        task = asyncio.ensure_future(_invoke_later(runtime, spec.name, payload))
-        background.add(task)
-        task.add_done_callback(background.discard)
-        return InvokeAnswer(202, b"")
+        # Run in the background; printed, recorded and drained on shutdown by `events`.
+        events.submit(runtime, spec.name, payload, _event(payload))
+        return InvokeAnswer(ACCEPTED, b"")
     arrival = time.time()
     result = await runtime.invoke(spec.name, payload, client_context=client_context)
     headers = {"X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
@@ -150,17 +147,6 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
         error_type=result.error_type, max_memory_used_mb=result.max_memory_used_mb,
         request_id=result.request_id)
     return InvokeAnswer(200, result.payload, headers, record, result)
-
-
-async def _invoke_later(runtime: Runtime, function: str, payload: bytes) -> None:
-    for delay in (*EVENT_RETRY_DELAYS_S, None):
-        try:
-            await runtime.invoke(function, payload)
-            return
-        except TooManyRequests:
-            if delay is None:
-                return
-            await asyncio.sleep(delay)
 
 
 def _decode_client_context(header: str | None) -> str | None:
@@ -188,7 +174,4 @@ def _check_json(payload: bytes) -> None:
 
 
 def _event(payload: bytes) -> object:
-    try:
-        return json.loads(payload)
-    except ValueError:
-        return payload.decode("utf-8", errors="replace")
+    return payload_value(payload)

@@ -21,7 +21,7 @@ from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
 from workbench.template import ApiKind
-from workbench.trace import TraceRecord
+from workbench.trace import TraceRecord, payload_value
 
 # API Gateway's integration timeout (REST and HTTP APIs): 29 s.
 INTEGRATION_TIMEOUT_S = 29.0
@@ -75,11 +75,12 @@ async def handle(request: HttpRequest, router: Router, runtime: Runtime,
         response = gw.IntegrationFailure().render(kind)
     else:
         try:
-            response = to_http(result.payload, match.route)
+            response = to_http(result.payload, match.route, accept=request.header("Accept"),
+                               binary_media_types=match.api.binary_media_types)
         except gw.GatewayError as error:
             response = error.render(kind)
     record.status = response.status
-    record.response = _json_or_text(result.payload)
+    record.response = payload_value(result.payload)
     return Exchange(response, record, result)
 
 
@@ -103,10 +104,3 @@ def _fill(record: TraceRecord, result: InvocationResult) -> None:
     record.error_type = result.error_type
     record.max_memory_used_mb = result.max_memory_used_mb
     record.request_id = result.request_id
-
-
-def _json_or_text(payload: bytes) -> object:
-    try:
-        return json.loads(payload)
-    except ValueError:
-        return payload.decode("utf-8", errors="replace")

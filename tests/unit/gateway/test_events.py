@@ -63,10 +63,37 @@ def test_rest_event_has_every_key_and_context() -> None:
 
 def test_rest_empty_maps_are_null() -> None:
     event = rest(request(headers=[]), match("rest"))
-    for key in ("headers", "multiValueHeaders", "queryStringParameters",
-                "multiValueQueryStringParameters", "pathParameters", "stageVariables", "body"):
+    for key in ("queryStringParameters", "multiValueQueryStringParameters", "pathParameters",
+                "stageVariables", "body"):
         assert event[key] is None, key
     assert event["isBase64Encoded"] is False
+
+
+def test_forwarded_headers_are_added_to_both_maps() -> None:
+    # Bug 4. AWS adds X-Forwarded-For/-Port/-Proto to every proxy event, in headers and
+    # multiValueHeaders (LocalStack v4.14.0, tests/aws/services/apigateway/
+    # test_apigateway_lambda.snapshot.json, test_lambda_aws_proxy_integration).
+    req = request(headers=[("X-Forwarded-For", "10.0.0.9"), ("X-Forwarded-Port", "1")],
+                  server_port=3000, source_ip="192.0.2.1")
+    event = rest(req)
+    assert event["headers"]["X-Forwarded-For"] == "10.0.0.9, 192.0.2.1"
+    assert event["headers"]["X-Forwarded-Port"] == "3000"
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["multiValueHeaders"]["X-Forwarded-Port"] == ["3000"]
+    assert http(req)["headers"]["x-forwarded-proto"] == "http"
+
+
+def test_http_api_payload_1_0_events_say_so() -> None:
+    # Bug 5. An HTTP API route on payload 1.0 sends "version": "1.0", header names lower
+    # case and no resource id (developer guide, http-api-develop-integrations-lambda.html).
+    m = RouteMatch(Route("Api", "http", "GET", "/items/{id}", "Fn", "1.0"),
+                   Api("Api", "http", "$default"), {"id": "42"})
+    event = build_event(request(headers=[("X-Id", "1")]), m, request_id="rid", now=NOW)
+    assert event["version"] == "1.0" and set(event) == REST_KEYS | {"version"}
+    assert event["headers"]["x-id"] == "1" and event["multiValueHeaders"]["x-id"] == ["1"]
+    assert event["requestContext"]["resourceId"] is None
+    assert event["requestContext"]["path"] == "/items/42"
+    assert "version" not in rest(request())
 
 
 def test_rest_repeats_keep_every_value_and_the_last_wins_in_single_maps() -> None:
@@ -91,7 +118,8 @@ def test_http_event_keys_and_context() -> None:
     assert event["version"] == "2.0" and event["routeKey"] == "GET /items/{id}"
     assert event["rawPath"] == "/items/42" and event["rawQueryString"] == "a=1&a=2"
     assert event["cookies"] == ["s=1", "s=2", "t=3"]
-    assert event["headers"] == {"host": "h", "x-id": "1,2"}
+    assert event["headers"] == {"host": "h", "x-id": "1,2", "x-forwarded-for": "127.0.0.1",
+                                "x-forwarded-proto": "http"}
     assert event["queryStringParameters"] == {"a": "1,2"}
     assert event["pathParameters"] == {"id": "42"}
     assert "body" not in event and "stageVariables" not in event

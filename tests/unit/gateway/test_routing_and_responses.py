@@ -91,27 +91,67 @@ def payload(value: Any) -> bytes:
     return json.dumps(value).encode()
 
 
-def test_v1_response_merges_headers_and_keeps_repeats() -> None:
+def values(response: Any, name: str) -> list[str]:
+    return [v for k, v in response.headers if k.lower() == name.lower()]
+
+
+def test_v1_response_sends_both_maps_multi_values_first() -> None:
+    # Bug 1. A name in headers and multiValueHeaders: every value goes out, the multi ones
+    # first, in the multi map's spelling (LocalStack v4.14.0 test_apigateway_lambda.
+    # snapshot.json, test_aws_proxy_response_payload_format_validation:
+    # "invoke-api-multi-headers-overwrite" -> "value-multi, value-solo";
+    # "-overwrite-casing" -> "tesT-Multi").
     response = to_http(payload({
-        "statusCode": 201, "headers": {"X-One": "1", "Set-Cookie": "ignored"},
-        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}, "body": "hi"}), V1)
+        "statusCode": 201, "headers": {"X-One": "1", "mycustomheader": "Custom"},
+        "multiValueHeaders": {"MyCustomHeader": ["Value1", "Value2"], "Set-Cookie": ["a=1"]},
+        "body": "hi"}), V1)
     assert response.status == 201 and response.body == b"hi"
-    assert [v for k, v in response.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
-    assert ("X-One", "1") in response.headers
+    assert [(k, v) for k, v in response.headers if k.lower() == "mycustomheader"] == [
+        ("MyCustomHeader", "Value1"), ("MyCustomHeader", "Value2"), ("MyCustomHeader", "Custom")]
+    assert values(response, "Set-Cookie") == ["a=1"] and values(response, "X-One") == ["1"]
     assert ("Content-Type", "application/json") in response.headers
 
 
-def test_base64_bodies_are_decoded() -> None:
+@pytest.mark.parametrize("value, status", [
+    # Bugs 2 and 3: no statusCode is a 200, a numeric string is that status (same
+    # snapshot: "invoke-api-only-headers" 200, "invoke-api-status-code-str" 201).
+    ({"headers": {"test-header": "value"}}, 200), ({"body": "no status"}, 200),
+    ({"statusCode": "201"}, 201), ({"statusCode": None}, 200), ({"statusCode": 204.0}, 204),
+])
+def test_v1_status_codes_as_aws_reads_them(value: Any, status: int) -> None:
+    assert to_http(payload(value), V1).status == status
+
+
+def test_v1_scalars_coerce_to_text() -> None:
+    # "invoke-api-with-headers": a boolean header value goes out as "true"; a number body
+    # as its digits (SAM CLI's start-api test_integer_body agrees).
+    response = to_http(payload({"statusCode": 200, "headers": {"header-bool": True},
+                                "body": 42}), V1)
+    assert values(response, "header-bool") == ["true"] and response.body == b"42"
+
+
+def test_base64_bodies_are_decoded_when_the_client_accepts_a_binary_type() -> None:
     body = base64.b64encode(b"\x00\x01").decode()
-    response = to_http(payload({"statusCode": 200, "body": body, "isBase64Encoded": True}), V1)
-    assert response.body == b"\x00\x01"
+    response = payload({"statusCode": 200, "body": body, "isBase64Encoded": True})
+    assert to_http(response, V1, accept="image/png",
+                   binary_media_types=("image/png",)).body == b"\x00\x01"
+    assert to_http(response, V1, accept="image/webp,*/*",
+                   binary_media_types=("image/*",)).body == b"\x00\x01"
+    assert to_http(response, V1, binary_media_types=("*/*",)).body == b"\x00\x01"
+    # No binaryMediaTypes, or an Accept that is not one: the client gets the base64 text
+    # (same snapshot, "invoke-api-b64-encoded-true" -> "dGVzdC1kYXRh").
+    assert to_http(response, V1).body == body.encode()
+    assert to_http(response, V1, accept="*/*", binary_media_types=("image/png",)).body == (
+        body.encode())
+    assert to_http(response, V2).body == b"\x00\x01"  # HTTP APIs always decode
 
 
 @pytest.mark.parametrize("value", [
-    "just a string", [1, 2], {"body": "no status"}, {"statusCode": "200", "body": ""},
+    "just a string", [1, 2], {"statusCode": "test"},
     {"statusCode": 200, "body": {"a": 1}}, {"statusCode": 200, "cookies": ["a=1"]},
     {"statusCode": 200, "statusDescription": "OK"}, {"statusCode": 200, "headers": ["x"]},
-    {"statusCode": 200, "body": "!!", "isBase64Encoded": True}, {"statusCode": 99},
+    {"statusCode": 200, "multiValueHeaders": {"test-multi-invalid": "value1"}},
+    {"statusCode": 99}, {"statusCode": True},
 ])
 def test_malformed_v1_responses(value: Any) -> None:
     with pytest.raises(MalformedResponse):
@@ -125,6 +165,32 @@ def test_v2_infers_a_response_from_bare_values(value: Any, body: bytes) -> None:
     response = to_http(payload(value), V2)
     assert (response.status, response.body) == (200, body)
     assert ("Content-Type", "application/json") in response.headers
+
+
+def test_v2_ignores_keys_it_does_not_know() -> None:
+    # Bug 6. Format 2.0 reads statusCode, headers, cookies, body and isBase64Encoded and
+    # nothing else (SAM CLI's start-api test_v2_lambda_response_skip_unexpected_fields).
+    response = to_http(payload({"statusCode": 200, "body": '{"hello": "world"}',
+                                "key": "value", "multiValueHeaders": {"X": ["1"]}}), V2)
+    assert (response.status, response.body) == (200, b'{"hello": "world"}')
+    assert values(response, "X") == []
+
+
+def test_v2_returned_error_shape_is_an_ordinary_200() -> None:
+    # Bug 7. A function that *returns* {"errorType", "errorMessage"} succeeded: Lambda
+    # flags a function error only when the function raises (X-Amz-Function-Error), which
+    # the proxy answers with 500. A returned JSON object without statusCode is, by the
+    # developer guide's format 2.0 inference, a 200 with that object as its JSON body.
+    # SAM CLI guesses an error from the keys (its base_local_service.py says so) and
+    # answers 500; AWS does not.
+    document = {"errorType": "Error", "errorMessage": ""}
+    response = to_http(payload(document), V2)
+    assert (response.status, json.loads(response.body)) == (200, document)
+
+
+def test_v2_with_status_and_no_content_type_is_text() -> None:
+    response = to_http(payload({"statusCode": 201, "body": "made"}), V2)
+    assert values(response, "Content-Type") == ["text/plain; charset=utf-8"]
 
 
 def test_v2_cookies_become_set_cookie() -> None:
