@@ -55,6 +55,14 @@ class RequestTooLarge(AwsError):
     error_type = "RequestEntityTooLargeException"
 
 
+class ServiceException(AwsError):
+    """Lambda's own failure, not the function's: "The Lambda service encountered an
+    internal error" (500). Retried by the AWS SDKs, as a transient error should be."""
+
+    status = 500
+    error_type = "ServiceException"
+
+
 class TooManyRequests(AwsError):
     """Throttled: reserved or account concurrency exhausted. Lambda never queues a sync invoke."""
 

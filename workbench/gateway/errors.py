@@ -51,6 +51,13 @@ class LambdaThrottled(GatewayError):
     http = (500, "Internal Server Error", "")
 
 
+class LambdaServiceError(GatewayError):
+    # Lambda's own failure (ServiceException, 500) surfaces as API Gateway's 500, as a
+    # throttle does: the integration failed before the function ran.
+    rest = (500, "Internal server error", "")
+    http = (500, "Internal Server Error", "")
+
+
 class IntegrationTimeout(GatewayError):
     # The integration timeout (29 s): REST 504; HTTP APIs answer 503.
     rest = (504, "Endpoint request timed out", "")

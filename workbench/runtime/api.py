@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from dataclasses import dataclass
 from typing import Literal
 
@@ -199,10 +200,18 @@ class RuntimeApiServer:
         self.port = 0
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: _Connection(self.state), "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
+        # The socket is made here, not by create_server: out of descriptors, uvloop's
+        # create_server returns a server without sockets instead of raising.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(16)
+            self.port = sock.getsockname()[1]
+            loop = asyncio.get_running_loop()
+            self._server = await loop.create_server(lambda: _Connection(self.state), sock=sock)
+        except BaseException:
+            sock.close()
+            raise
 
     @property
     def address(self) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from workbench.runtime import errors, logs
 from workbench.runtime.api import NextEvent, Outcome, RuntimeApiServer
+from workbench.runtime.descriptors import NoDescriptors, exhausted
 from workbench.runtime.environ import lambda_environment, log_stream_name
 from workbench.runtime.memory import MemoryWatch
 from workbench.runtime.output import LogBuffer
@@ -78,26 +79,17 @@ class Environment:
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Run INIT; raise InitError (environment dead) if it fails."""
+        """Run INIT; raise InitError (environment dead) if it fails, or NoDescriptors, with
+        nothing left behind, if the process has no descriptor left for a socket or pipe."""
         self.state = "starting"
-        await self._server.start()
-        self._tmp = Path(tempfile.mkdtemp(prefix=f"workbench-{self.id}-"))
-        env = lambda_environment(self.spec, runtime_api=self._server.address, region=self.region,
-                                 tmp=self._tmp, log_stream=self.log_stream,
-                                 extra=self.extra_env,
-                                 init_type="provisioned-concurrency" if self.provisioned
-                                 else "on-demand")
-        self._reader = OutputReader(self._buffer.write)
-        started = time.perf_counter()
         try:
-            self._process = await self.spawner.spawn(
-                self.spec.handler, env=env, cwd=self.spec.code_uri,
-                output_fd=self._reader.write_fd)
-        finally:
-            self._reader.close_write_end()
-        self.pid = self._process.pid
-        self._exit = asyncio.ensure_future(self._process.wait())
-        self._memory = MemoryWatch(self._process.pid, self.spec.memory_mb, self._on_oom)
+            started = await self._launch()
+        except OSError as failure:
+            await self._die()
+            if exhausted(failure):
+                raise NoDescriptors(self.spec.name) from None
+            raise
+        assert self._exit is not None and self._memory is not None
         state = self._server.state
         init_error = state.expect("")
         ready = asyncio.ensure_future(state.polled.wait())
@@ -125,6 +117,29 @@ class Environment:
         await self._die()
         raise InitError(error.error_type or "Runtime.Unknown", error.message, error.document,
                         self._buffer.take(), self.init_duration_ms)
+
+    async def _launch(self) -> float:
+        """Everything INIT needs: the Runtime API, /tmp, the output pipe, the process and
+        its memory watch. Returns when the process was spawned (INIT's start)."""
+        await self._server.start()
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"workbench-{self.id}-"))
+        env = lambda_environment(self.spec, runtime_api=self._server.address, region=self.region,
+                                 tmp=self._tmp, log_stream=self.log_stream,
+                                 extra=self.extra_env,
+                                 init_type="provisioned-concurrency" if self.provisioned
+                                 else "on-demand")
+        self._reader = OutputReader(self._buffer.write)
+        started = time.perf_counter()
+        try:
+            self._process = await self.spawner.spawn(
+                self.spec.handler, env=env, cwd=self.spec.code_uri,
+                output_fd=self._reader.write_fd)
+        finally:
+            self._reader.close_write_end()
+        self.pid = self._process.pid
+        self._exit = asyncio.ensure_future(self._process.wait())
+        self._memory = MemoryWatch(self._process.pid, self.spec.memory_mb, self._on_oom)
+        return started
 
     async def stop(self) -> None:
         await self._die()

@@ -65,7 +65,9 @@ class ForkServerSpawner:
         self._zygote = await asyncio.create_subprocess_exec(
             self.python, "-m", "workbench.runtime.zygote", str(theirs.fileno()),
             pass_fds=[theirs.fileno()], stdin=asyncio.subprocess.DEVNULL,
-            preexec_fn=die_with_parent)
+            # Its own session: Ctrl-C (SIGINT to the terminal's process group) must not end
+            # it, and its environments, before the server's grace period; close() ends it.
+            start_new_session=True, preexec_fn=die_with_parent)
         theirs.close()
         ours.setblocking(False)
         self._socket = ours

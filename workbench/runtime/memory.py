@@ -15,6 +15,8 @@ import math
 import os
 from collections.abc import Callable
 
+from workbench.runtime.descriptors import exhausted
+
 SAMPLE_INTERVAL_S = 0.01
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -23,7 +25,9 @@ class _ProcFile:
     def __init__(self, path: str) -> None:
         try:
             self.fd = os.open(path, os.O_RDONLY)
-        except OSError:
+        except OSError as error:
+            if exhausted(error):  # the environment cannot be watched: it must not start
+                raise
             self.fd = -1
 
     def read(self) -> bytes:
@@ -47,7 +51,11 @@ class MemoryWatch:
         self.exceeded = False
         self._peak_kb = 0
         self._statm = _ProcFile(f"/proc/{pid}/statm")
-        self._status = _ProcFile(f"/proc/{pid}/status")
+        try:
+            self._status = _ProcFile(f"/proc/{pid}/status")
+        except OSError:
+            self._statm.close()
+            raise
         self._timer: asyncio.TimerHandle | None = None
         self.watch()  # INIT counts too
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from workbench import config
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION
 from workbench.errors import RequestTooLarge, ResourceNotFound, TooManyRequests, WorkbenchError
 from workbench.runtime import logs
+from workbench.runtime.descriptors import NoDescriptors, check_headroom
 from workbench.runtime.environment import Environment
 from workbench.runtime.forkserver import ForkServerSpawner
 from workbench.runtime.logstore import LogStore
@@ -73,6 +75,9 @@ class Runtime:
 
     async def start(self) -> None:
         """Start provisioned environments (their INIT happens now, not on first call)."""
+        # Found (and cached) now: finding it opens a file, which a cold start under a low
+        # descriptor limit might not manage, failing with a misleading ENOENT.
+        tempfile.gettempdir()
         await self.spawner.prepare()
         await asyncio.gather(*(self._provision(pool) for pool in self.pools.values()))
         if self.keepalive_s > 0:
@@ -97,9 +102,10 @@ class Runtime:
         envs = [self._new_environment(pool, provisioned=True) for _ in range(max(0, missing))]
         results = await asyncio.gather(*(env.start() for env in envs), return_exceptions=True)
         for env, result in zip(envs, results, strict=True):
-            if isinstance(result, InitError):
+            if isinstance(result, InitError | NoDescriptors):
                 pool.alive.remove(env)
-                self._log(pool.spec.name, result.logs)
+                self._log(pool.spec.name, result.logs if isinstance(result, InitError)
+                          else result.message + "\n")
             elif isinstance(result, BaseException):
                 raise result
             else:
@@ -122,12 +128,16 @@ class Runtime:
         try:
             env = pool.idle.pop() if pool.idle else None
             if env is None:
+                check_headroom(spec.name, starting=1 + self._starting())
                 env = self._new_environment(pool, provisioned=False)
                 try:
                     await env.start()
                 except InitError as error:
                     pool.alive.remove(env)
                     return self._init_failure(spec, env, error, request_id)
+                except NoDescriptors:
+                    pool.alive.remove(env)  # it stopped what it had started
+                    raise
             try:
                 return await env.invoke(payload, request_id=request_id,
                                         client_context=client_context)
@@ -135,6 +145,10 @@ class Runtime:
                 await self._release(pool, env)
         finally:
             pool.in_flight -= 1
+
+    def _starting(self) -> int:
+        return sum(env.state in ("new", "starting") for pool in self.pools.values()
+                   for env in pool.alive)
 
     def _admit(self, pool: FunctionPool) -> None:
         total = sum(p.in_flight for p in self.pools.values())

@@ -101,7 +101,7 @@ async def gateway(ctx: ServerContext, scope: Scope, receive: Receive, send: Send
     exchange = await proxy.handle(http_request, ctx.router, ctx.runtime,
                                   body_too_large=body is None)
     response = exchange.response
-    ctx.report(exchange.record, exchange.result, response.status)
+    ctx.report(exchange.record, exchange.result, response.status, exchange.error)
     headers = [(k.lower().encode("latin-1"), v.encode()) for k, v in response.headers]
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

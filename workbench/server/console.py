@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from workbench.errors import AwsError
 from workbench.runtime.types import InvocationResult
 from workbench.template import Template
 
@@ -45,6 +46,10 @@ class Console:
 
     def not_run(self, function: str, reason: str) -> None:
         self._write(f"[{function}] Event invocation not run: {reason}\n")
+
+    def failed(self, function: str, status: int, error: AwsError) -> None:
+        """Lambda's own failure (the function never ran): one line, never a traceback."""
+        self._write(f"[{function}] {error.error_type} -> {status}: {error.message}\n")
 
     def reloaded(self, function: str, changed: list[Path]) -> None:
         names = ", ".join(p.name for p in changed[:3]) + (" ..." if len(changed) > 3 else "")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.config import Settings
+from workbench.errors import AwsError
 from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
@@ -40,7 +41,7 @@ class ServerContext:
             lambda record, result: self.report(record, result, ACCEPTED))
 
     def report(self, record: TraceRecord | None, result: InvocationResult | None,
-               status: int) -> None:
+               status: int, error: AwsError | None = None) -> None:
         if result is not None:
             self.console.invocation(result, status)
             self.console.function_log(result.function, result.logs)
@@ -48,6 +49,8 @@ class ServerContext:
             self.console.throttled(record.function, status)
         elif record is not None and record.error_type == NOT_RUN:
             self.console.not_run(record.function, str(record.extra.get("reason", "")))
+        elif record is not None and error is not None:
+            self.console.failed(record.function, status, error)
         if self.recorder is not None and record is not None:
             self.recorder.write(record)
 

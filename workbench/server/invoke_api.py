@@ -22,6 +22,7 @@ from workbench.errors import (
     InvalidRequestContent,
     RequestTooLarge,
     ResourceNotFound,
+    ServiceException,
     TooManyRequests,
 )
 from workbench.runtime.pool import MAX_REQUEST_BYTES, Runtime
@@ -46,6 +47,7 @@ class InvokeAnswer:
     headers: dict[str, str] = field(default_factory=dict)
     record: TraceRecord | None = None
     result: InvocationResult | None = None
+    error: AwsError | None = None  # Lambda's own failure, when it had one
 
 
 def function_in_path(scope: Scope) -> str | None:
@@ -79,7 +81,7 @@ async def serve(ctx: ServerContext, name: str, scope: Scope, receive: Receive,
             log_type=headers.get("x-amz-log-type", "None"),
             qualifier=query["Qualifier"][-1] if "Qualifier" in query else None,
             client_context=headers.get("x-amz-client-context"), events=ctx.events)
-    ctx.report(answer.record, answer.result, answer.status)
+    ctx.report(answer.record, answer.result, answer.status, answer.error)
     out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
     if answer.status != 204:  # a 204 has no Content-Length (RFC 9110, 8.6)
         out.append((b"content-length", str(len(answer.body)).encode()))
@@ -104,11 +106,14 @@ async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type
                              _decode_client_context(client_context), events)
     except AwsError as error:
         answer = error_answer(error)
-        if isinstance(error, TooManyRequests):
+        if isinstance(error, TooManyRequests | ServiceException):
             spec = runtime.template.function(name)
-            answer.record = TraceRecord(time=time.time(), function=spec.name if spec else name,
-                                        source="invoke", event=_event(payload),
-                                        status=429, throttled=True)
+            answer.record = TraceRecord(
+                time=time.time(), function=spec.name if spec else name, source="invoke",
+                event=_event(payload), status=error.status,
+                throttled=isinstance(error, TooManyRequests),
+                error_type=None if isinstance(error, TooManyRequests) else error.error_type)
+            answer.error = None if isinstance(error, TooManyRequests) else error
         return answer
 
 

@@ -11,7 +11,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from workbench.errors import RequestTooLarge, TooManyRequests
+from workbench.errors import AwsError, RequestTooLarge, ServiceException, TooManyRequests
 from workbench.gateway import errors as gw
 from workbench.gateway.events import build_event
 from workbench.gateway.http import HttpRequest, HttpResponse
@@ -36,6 +36,7 @@ class Exchange:
     response: HttpResponse
     record: TraceRecord | None = None
     result: InvocationResult | None = None
+    error: AwsError | None = None  # Lambda's own failure, when it had one
 
 
 async def handle(request: HttpRequest, router: Router, runtime: Runtime,
@@ -68,6 +69,11 @@ async def handle(request: HttpRequest, router: Router, runtime: Runtime,
         return _failed(record, gw.LambdaThrottled().render(kind))
     except RequestTooLarge:
         return _failed(record, gw.LambdaPayloadTooLarge().render(kind))
+    except ServiceException as error:
+        record.error_type = error.error_type
+        failed = _failed(record, gw.LambdaServiceError().render(kind))
+        failed.error = error
+        return failed
     except TimeoutError:
         return _failed(record, gw.IntegrationTimeout().render(kind))
     _fill(record, result)
