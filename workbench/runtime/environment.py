@@ -47,6 +47,7 @@ class Environment:
                  region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID,
                  extra_env: dict[str, str] | None = None,
                  on_log: Callable[[str], None] | None = None,
+                 on_change: Callable[[Environment], None] | None = None,
                  spawner: Spawner | None = None, provisioned: bool = False) -> None:
         self.spec = spec
         self.id = f"{spec.name}-{next(_ids)}"
@@ -56,6 +57,7 @@ class Environment:
         self.arn = f"arn:aws:lambda:{region}:{account_id}:function:{name}"
         self.extra_env = extra_env or {}
         self.on_log = on_log
+        self.on_change = on_change  # told when INIT starts, when it succeeds, and on death
         self.spawner = spawner or SubprocessSpawner()
         self.provisioned = provisioned
         self.state = "new"  # new -> starting -> idle <-> busy -> dead
@@ -81,7 +83,7 @@ class Environment:
     async def start(self) -> None:
         """Run INIT; raise InitError (environment dead) if it fails, or NoDescriptors, with
         nothing left behind, if the process has no descriptor left for a socket or pipe."""
-        self.state = "starting"
+        self._set_state("starting")
         try:
             started = await self._launch()
         except OSError as failure:
@@ -104,8 +106,8 @@ class Environment:
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         self._memory.unwatch()
         if ready in done and not self._exit.done():
-            self.state = "idle"
             self.last_used = self.clock.now()
+            self._set_state("idle")
             return
         if init_error in done and (outcome := init_error.result()) is not None:
             error = errors.from_document(outcome.body)
@@ -145,7 +147,8 @@ class Environment:
         await self._die()
 
     async def _die(self) -> None:
-        self.state = "dead"
+        if self.state != "dead":
+            self._set_state("dead")
         if self._memory is not None:
             self._memory.stop()
         if self._process is not None:
@@ -159,6 +162,12 @@ class Environment:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+    def _set_state(self, state: str) -> None:
+        """A lifecycle change (not busy <-> idle, the warm path): tell whoever watches."""
+        self.state = state
+        if self.on_change is not None:
+            self.on_change(self)
 
     def _on_oom(self) -> None:
         if self._process is not None:

@@ -54,6 +54,7 @@ class Runtime:
                  keepalive_s: float = DEFAULT_KEEPALIVE_S, account_concurrency: int = 1000,
                  region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID,
                  on_log: Callable[[str, str], None] | None = None,
+                 on_environment: Callable[[Environment], None] | None = None,
                  spawner: Spawner | None = None,
                  extra_env: dict[str, str] | None = None) -> None:
         self.template = template
@@ -63,6 +64,7 @@ class Runtime:
         self.region = region
         self.account_id = account_id
         self.on_log = on_log
+        self.on_environment = on_environment  # an environment's INIT began or ended, or it died
         self._owns_spawner = spawner is None
         self.spawner = spawner or default_spawner()
         self.extra_env = extra_env or {}
@@ -173,6 +175,7 @@ class Runtime:
         env = Environment(pool.spec, clock=self.clock, region=self.region,
                           account_id=self.account_id, extra_env=self.extra_env,
                           spawner=self.spawner, provisioned=provisioned,
+                          on_change=self.on_environment,
                           on_log=lambda text: self._log(pool.spec.name, text, env.log_stream))
         pool.alive.append(env)
         return env
