@@ -8,12 +8,12 @@ BIN := $(VENV)/bin
 VENV_KEY := $(shell cat pyproject.toml handlers/*/requirements.txt | sha256sum | cut -c1-12)
 VENV_STAMP := $(VENV)/.built-$(VENV_KEY)
 
-.PHONY: dev test bench venv models profiles lint clean localstack
+.PHONY: dev test bench venv models profiles lint clean localstack browser
 
 dev: models
 	$(BIN)/workbench serve
 
-test: models
+test: models browser
 	$(BIN)/python -m pytest
 
 bench: models
@@ -38,6 +38,16 @@ localstack: models
 
 models: venv
 	$(BIN)/workbench models build
+
+# The dashboard's browser test drives Debian's chromium, never a downloaded one. It is
+# installed here when running as root with apt-get; elsewhere that one test skips.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& echo "==> chromium (Debian's package) for the dashboard's browser test" \
+		&& export DEBIAN_FRONTEND=noninteractive \
+		&& { apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+			|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }; } \
+		|| echo "==> no chromium (not root, no apt-get, or it failed): the browser test skips"; }
 
 # The cold-start profiles committed under fixtures/profiles: measured in fresh
 # environments one at a time; each keeps the log its REPORT lines came from.

@@ -85,16 +85,18 @@ def free_port() -> int:
 
 def start_server(template: Path, log_path: Path, *extra: str,
                  deadline_s: float = STARTUP_DEADLINE_S,
-                 preexec_fn: Callable[[], None] | None = None) -> ServerProcess:
-    """Start `workbench serve` and return once GET /_workbench/health answers 200
-    (`preexec_fn` runs in the child before it starts, e.g. to lower its rlimits)."""
+                 preexec_fn: Callable[[], None] | None = None,
+                 cwd: Path | None = None) -> ServerProcess:
+    """Start `workbench serve` (in `cwd`, default ours) and return once GET
+    /_workbench/health answers 200 (`preexec_fn` runs in the child before it starts,
+    e.g. to lower its rlimits)."""
     port = free_port()
     args = [sys.executable, "-m", "workbench.cli", "serve", "--template", str(template),
             "--port", str(port), *extra]
     with log_path.open("wb") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True,
-                                   preexec_fn=preexec_fn)
+                                   preexec_fn=preexec_fn, cwd=cwd)
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path, args)
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:

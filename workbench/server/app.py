@@ -29,6 +29,7 @@ from workbench.server import endpoints, invoke_api, proxy
 from workbench.server.body import read_body
 from workbench.server.console import Console
 from workbench.server.context import ServerContext
+from workbench.server.dashboard import Dashboard
 from workbench.server.protocol import header_pairs
 from workbench.trace import TraceWriter
 
@@ -39,11 +40,14 @@ OWN_PREFIXES = ("/_workbench/", "/2015-03-31/functions/")
 def create_app(settings: Settings, *, record_dir: Path | None = None,
                console: Console | None = None) -> DevApp:
     template = templates.load(settings.template, region=settings.region)
+    dashboard = Dashboard()
     runtime = Runtime(template, keepalive_s=settings.keepalive_s, region=settings.region,
                       account_id=settings.account_id,
-                      account_concurrency=settings.account_concurrency)
+                      account_concurrency=settings.account_concurrency,
+                      on_environment=dashboard.environment)
     ctx = ServerContext(settings, template, runtime, Router(template), console or Console(),
-                        _open_recording(record_dir) if record_dir is not None else None)
+                        _open_recording(record_dir) if record_dir is not None else None,
+                        dashboard=dashboard)
     return DevApp(ctx)
 
 

@@ -24,6 +24,7 @@ class Console:
                          f"[{route.method}] ({'REST API' if api.kind == 'rest' else 'HTTP API'}, "
                          f"payload {route.payload_version})")
         lines.append(f"  Invoke API: {base_url}/2015-03-31/functions/<name>/invocations")
+        lines.append(f"  Dashboard: {base_url}/_workbench/")
         for spec in template.functions.values():
             notes = []
             if spec.provisioned_concurrency:

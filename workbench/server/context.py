@@ -2,7 +2,8 @@
 
 One object per server, handed to the API Gateway path, the Invoke API and the
 workbench's own endpoints, so none of them keeps state of its own. Every invocation is
-reported here once: a line (and the function's log) on the console, a trace record.
+reported here once: a line (and the function's log) on the console, a trace record,
+an event for the dashboard.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
 from workbench.server.console import Console
+from workbench.server.dashboard import Dashboard
 from workbench.server.event_invocations import ACCEPTED, NOT_RUN, EventInvocations
 from workbench.template import Template
 from workbench.trace import TraceRecord, TraceWriter
@@ -35,6 +37,7 @@ class ServerContext:
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     # Accepted Event invocations: reported here when they end, drained at shutdown.
     events: EventInvocations = field(init=False)
+    dashboard: Dashboard = field(default_factory=Dashboard)  # live events, /_workbench/
 
     def __post_init__(self) -> None:
         self.events = EventInvocations(
@@ -42,6 +45,7 @@ class ServerContext:
 
     def report(self, record: TraceRecord | None, result: InvocationResult | None,
                status: int, error: AwsError | None = None) -> None:
+        self.dashboard.invocation(record, result, status)
         if result is not None:
             self.console.invocation(result, status)
             self.console.function_log(result.function, result.logs)

@@ -1,4 +1,5 @@
-"""The workbench's own endpoints under /_workbench/: health, environments, logs.
+"""The workbench's own endpoints under /_workbench/: health, environments, logs, and the
+dashboard's (`workbench.server.dashboard`).
 
 These are not AWS APIs, so FastAPI serves them (the hot paths, API Gateway routes and
 the Invoke API, are bare ASGI callables in `workbench.server.app` and `invoke_api`).
@@ -19,6 +20,7 @@ def build(ctx: ServerContext,
           lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]) -> FastAPI:
     app = FastAPI(title="Lambda Workbench", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
+    ctx.dashboard.add_routes(app, lambda: ctx.template)
 
     @app.get("/_workbench/health")
     async def health() -> dict[str, object]:

@@ -1,0 +1,183 @@
+"""The dashboard's endpoints over real HTTP: the event stream (JSON lines and SSE), the
+function list, one invocation's log, and the reports found in the working folder."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from workbench.pytest_plugin import ServerProcess, start_server, wait_for
+
+pytestmark = pytest.mark.functional
+APP = Path(__file__).parent / "dashboard_app"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's working folder, holding a replay report, a simulation report and
+    a folder of reports it must not look into."""
+    root = tmp_path_factory.mktemp("workdir")
+    for folder, summary in [("out/replay", {"events": 3, "identical": 3, "changed": 0,
+                                            "failed": 0, "cold_starts": 1, "throttles": 0}),
+                            ("sim", {"invocations": 100, "cold_starts": 4, "cost": {}}),
+                            (".hidden/replay", {"identical": 1, "changed": 0})]:
+        (root / folder).mkdir(parents=True)
+        (root / folder / "report.json").write_text(json.dumps(summary))
+        (root / folder / "report.html").write_text(f"<html>{folder}</html>")
+    (root / "notes").mkdir()
+    (root / "notes" / "report.json").write_text('{"something": "else"}')
+    (root / "notes" / "report.html").write_text("<html>not a report</html>")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(workdir: Path) -> Iterator[ServerProcess]:
+    running = start_server(APP / "template.yaml", workdir / "serve.log", "--no-reload",
+                           cwd=workdir)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def http(server: ServerProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+def lines(response: httpx.Response) -> list[dict[str, Any]]:
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def invocations(http: httpx.Client, since: int = 0) -> list[dict[str, Any]]:
+    events = lines(http.get("/_workbench/events", params={"since": since}))
+    return [e for e in events if e["kind"] == "invocation"]
+
+
+def test_each_invocation_is_an_event_with_its_log(http: httpx.Client) -> None:
+    start = http.get("/_workbench/events").text.count("\n")
+    assert http.post("/work", json={}).status_code == 200
+    assert http.post("/2015-03-31/functions/Slow/invocations", json={}).status_code == 200
+    api, invoke = invocations(http)[-2:]
+    assert api["route"] == "POST /work" and api["path"] == "/work"
+    assert api["source"] == "apigw-rest" and api["status"] == 200
+    assert invoke["source"] == "invoke" and invoke["route"] == ""
+    assert api["seq"] < invoke["seq"] and api["seq"] > start
+    for event in (api, invoke):
+        assert event["function"] == "Slow" and event["throttled"] is False
+        assert event["duration_ms"] > 0 and event["max_memory_used_mb"] > 0
+        log = http.get(f"/_workbench/logs/Slow/{event['request_id']}")
+        assert log.status_code == 200
+        assert f"START RequestId: {event['request_id']}" in log.text
+        assert "worked on" in log.text and "REPORT RequestId" in log.text
+    assert invocations(http, since=api["seq"]) == [invoke]
+
+
+def test_environment_lifecycle_is_in_the_stream(http: httpx.Client) -> None:
+    http.post("/work", json={})
+    changes = [(e["change"], e["environment"]["state"])
+               for e in lines(http.get("/_workbench/events")) if e["kind"] == "environment"]
+    assert changes[:2] == [("starting", "starting"), ("ready", "idle")]
+
+
+def test_throttle_is_an_event(http: httpx.Client, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(http.post, "/work", json={"wait_for": str(release)})
+        try:
+            wait_for(lambda: any(e["state"] == "busy" for e in
+                                 http.get("/_workbench/environments").json()), 20, "busy")
+            throttled = http.post("/work", json={})
+            assert throttled.status_code == 500  # REST API proxy: Lambda's 429 becomes 500
+        finally:
+            release.touch()
+        assert first.result().status_code == 200
+    event = [e for e in invocations(http) if e["throttled"]][-1]
+    assert event["status"] == 500 and "request_id" not in event and "duration_ms" not in event
+    assert http.get("/_workbench/logs/Slow/nope").status_code == 404
+
+
+def test_follow_streams_new_events_as_they_come(http: httpx.Client) -> None:
+    last = http.get("/_workbench/events").text.splitlines()[-1]
+    since = json.loads(last)["seq"]
+    with http.stream("GET", "/_workbench/events",
+                     params={"since": since, "follow": "true"}) as stream:
+        http.post("/work", json={"n": 1})
+        line = next(stream.iter_lines())
+    event = json.loads(line)
+    assert event["seq"] > since and event["kind"] in ("invocation", "environment")
+
+
+def test_sse_resumes_from_last_event_id(http: httpx.Client) -> None:
+    http.post("/work", json={})
+    seq = json.loads(http.get("/_workbench/events").text.splitlines()[-1])["seq"]
+    headers = {"Accept": "text/event-stream", "Last-Event-ID": str(seq - 1)}
+    with http.stream("GET", "/_workbench/events", headers=headers) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        received: list[str] = []
+        for line in stream.iter_lines():
+            received.append(line)
+            if line == f"id: {seq}":
+                break
+    data = [json.loads(line[6:]) for line in received if line.startswith("data: ")]
+    assert received[0] == "retry: 1000" and data[0]["kind"] == "hello"
+    assert data[0]["last_seq"] >= seq
+
+
+@pytest.mark.parametrize("query", ["since=-1", "since=abc", "since=1e3", "follow=maybe",
+                                   "since=" + "9" * 40])
+def test_bad_query_is_a_400(http: httpx.Client, query: str) -> None:
+    response = http.get(f"/_workbench/events?{query}")
+    assert response.status_code == 400 and "since" in response.json()["message"]
+
+
+def test_a_cursor_from_before_a_restart_starts_over(http: httpx.Client) -> None:
+    events = lines(http.get("/_workbench/events", params={"since": 10**15}))
+    assert events and events[0]["seq"] == 1
+
+
+def test_functions_list_settings_and_routes(http: httpx.Client) -> None:
+    (slow,) = http.get("/_workbench/functions").json()
+    assert slow["name"] == "Slow" and slow["memory_mb"] == 128 and slow["timeout_s"] == 30
+    assert slow["reserved_concurrency"] == 1
+    assert slow["routes"] == [{"method": "POST", "path": "/work", "api": "ServerlessRestApi",
+                               "kind": "rest", "payload_version": "1.0"}]
+
+
+def test_page_is_self_contained(http: httpx.Client) -> None:
+    page = http.get("/_workbench/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", page.text)  # nothing from elsewhere
+    for asset, kind in [("app.js", "text/javascript"), ("style.css", "text/css")]:
+        response = http.get(f"/_workbench/static/{asset}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith(kind)
+        urls = set(re.findall(r"https?://[^\s\"'`]+", response.text))
+        assert urls <= {"http://www.w3.org/2000/svg"}  # a namespace name, never fetched
+    assert http.get("/_workbench/static/..%2Fevents.py").status_code == 404
+    assert http.get("/_workbench/static/index.html").status_code == 404
+
+
+def test_reports_in_the_working_folder(http: httpx.Client, workdir: Path) -> None:
+    found = http.get("/_workbench/reports").json()
+    assert sorted((r["kind"], r["path"]) for r in found) == [
+        ("replay", "out/replay/report.html"), ("simulation", "sim/report.html")]
+    replay = next(r for r in found if r["kind"] == "replay")
+    assert replay["summary"] == {"events": 3, "identical": 3, "changed": 0, "failed": 0,
+                                 "cold_starts": 1, "throttles": 0}
+    page = http.get("/_workbench/reports/out/replay/report.html")
+    assert page.status_code == 200 and page.text == "<html>out/replay</html>"
+    outside = workdir.parent / "elsewhere"
+    outside.mkdir(exist_ok=True)
+    shutil.copytree(workdir / "sim", outside / "sim", dirs_exist_ok=True)
+    for path in ["../elsewhere/sim/report.html", "notes/report.html", "out/replay/report.json",
+                 "%2e%2e/elsewhere/sim/report.html", "serve.log", "nothing/report.html"]:
+        assert http.get(f"/_workbench/reports/{path}").status_code == 404, path

@@ -1,0 +1,123 @@
+"""The workbench's live events: a bounded buffer of invocations and environment changes.
+
+Appending is the only cost on the request path: one small dict into a deque, no
+serialising, no I/O, no task; watchers (the dashboard page, `GET /_workbench/events`)
+read from the buffer at their own pace and serialise what they send. A watcher that
+falls further behind than the buffer holds is told how many events it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import OrderedDict, deque
+from typing import Any
+
+from workbench.runtime.types import InvocationResult
+from workbench.trace import TraceRecord
+
+CAPACITY = 2000  # events kept
+LOG_BUDGET_CHARS = 8 * 1024 * 1024  # invocation logs kept, all together
+MAX_LOG_CHARS = 256 * 1024  # of one invocation's log, the newest text is kept
+
+Event = dict[str, Any]
+
+
+class EventLog:
+    def __init__(self, capacity: int = CAPACITY, log_budget: int = LOG_BUDGET_CHARS) -> None:
+        self._events: deque[Event] = deque(maxlen=capacity)
+        self._logs: OrderedDict[int, str] = OrderedDict()  # seq -> log, oldest first
+        self._log_chars = 0
+        self._log_budget = log_budget
+        self._seq = 0
+        self._wakeup: asyncio.Future[None] | None = None  # exists only while someone waits
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def append(self, event: Event, log: str | None = None) -> None:
+        self._seq += 1
+        event["seq"] = self._seq
+        self._events.append(event)
+        if log:
+            self._keep_log(self._seq, log)
+        if self._wakeup is not None:
+            self._wakeup.set_result(None)
+            self._wakeup = None
+
+    def since(self, seq: int) -> tuple[list[Event], int]:
+        """Events after `seq`, oldest first, and how many after it are no longer kept."""
+        if not self._events or seq >= self._seq:
+            return [], 0
+        first = self._events[0]["seq"]
+        missed = max(0, first - seq - 1)
+        return list(itertools.islice(self._events, max(0, seq - first + 1), None)), missed
+
+    async def wait(self, seq: int) -> None:
+        """Return once there is an event after `seq`."""
+        while self._seq <= seq:
+            if self._wakeup is None:
+                self._wakeup = asyncio.get_running_loop().create_future()
+            # shielded: one watcher going away must not cancel the others' wait
+            await asyncio.shield(self._wakeup)
+
+    def log(self, function: str, request_id: str) -> str | None:
+        """The log of the function's invocation with this request id, if still kept."""
+        for event in reversed(self._events):
+            if event.get("request_id") == request_id and event.get("function") == function:
+                return self._logs.get(event["seq"])
+        return None
+
+    def _keep_log(self, seq: int, log: str) -> None:
+        if len(log) > MAX_LOG_CHARS:
+            log = f"[... {len(log) - MAX_LOG_CHARS} earlier characters not kept]\n" + \
+                log[-MAX_LOG_CHARS:]
+        self._logs[seq] = log
+        self._log_chars += len(log)
+        oldest_kept = self._events[0]["seq"]
+        while self._logs and (self._log_chars > self._log_budget
+                              or next(iter(self._logs)) < oldest_kept):
+            _, dropped = self._logs.popitem(last=False)
+            self._log_chars -= len(dropped)
+
+
+def invocation_event(record: TraceRecord | None, result: InvocationResult | None,
+                     status: int) -> Event | None:
+    """What the stream says about one request that reached (or was refused by) Lambda."""
+    if record is None and result is None:
+        return None  # no invocation happened (no route, a malformed request)
+    event: Event = {"kind": "invocation", "time": record.time if record else time.time(),
+                    "status": status, "throttled": bool(record and record.throttled)}
+    if record is not None:
+        event.update(function=record.function, source=record.source,
+                     **_route(record.event, record.source))
+    if result is not None:
+        event.update(
+            function=result.function, request_id=result.request_id,
+            environment=result.environment_id, cold=result.cold,
+            duration_ms=round(result.duration_ms, 3),
+            init_duration_ms=(round(result.init_duration_ms, 3)
+                              if result.init_duration_ms is not None else None),
+            error_type=result.error_type, max_memory_used_mb=result.max_memory_used_mb,
+            memory_size_mb=result.memory_size_mb)
+    return event
+
+
+def _route(event: Any, source: str) -> dict[str, str]:
+    """The route as API Gateway names it, and the path it was called with."""
+    if not isinstance(event, dict):
+        return {"route": "", "path": ""}
+    if source == "apigw-http":  # HTTP API v2: routeKey is "METHOD /path" or "$default"
+        return {"route": str(event.get("routeKey", "")), "path": str(event.get("rawPath", ""))}
+    if source == "apigw-rest":
+        return {"route": f"{event.get('httpMethod', '')} {event.get('resource', '')}",
+                "path": str(event.get("path", ""))}
+    return {"route": "", "path": ""}
+
+
+def environment_event(description: dict[str, object], change: str) -> Event:
+    """An environment became ready, failed its INIT, or stopped."""
+    return {"kind": "environment", "time": time.time(), "change": change,
+            "function": description.get("function"), "environment": description}

@@ -1,0 +1,285 @@
+// The dashboard page: state from the server's JSON endpoints, kept live by the event
+// stream (server-sent events). Text always goes in through textContent, never as HTML.
+"use strict";
+
+const MAX_ROWS = 500;          // invocations kept in the table
+const MAX_POINTS = 300;        // per latency chart
+const MAX_STOPPED = 20;        // stopped environments still shown, greyed
+const state = {
+  server: null, functions: [], environments: [], stopped: new Map(),
+  invocations: [], points: new Map(), totals: {calls: 0, cold: 0, throttled: 0, errors: 0},
+};
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("data-") || key === "class" || key === "title" || key === "href")
+      node.setAttribute(key, value === true ? "" : String(value));
+    else node[key] = value;
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, String(value));
+  for (const child of children) node.append(child instanceof Node ? child : String(child));
+  return node;
+}
+
+const ms = (value) => value === null || value === undefined ? "" :
+  value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+const clock = (seconds) => {
+  const d = new Date(seconds * 1000);
+  return d.toLocaleTimeString([], {hour12: false}) + "." + String(d.getMilliseconds()).padStart(3, "0");
+};
+const age = (started) => {
+  const s = Math.max(0, Date.now() / 1000 - started);
+  return s < 60 ? `${s.toFixed(0)} s` : s < 3600 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`;
+};
+
+async function getJSON(path) {
+  const response = await fetch(path, {cache: "no-store"});
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return response.json();
+}
+
+// -- the stream --------------------------------------------------------------------
+
+function connect() {
+  const source = new EventSource("events");
+  const status = document.getElementById("connection");
+  source.onopen = () => { status.dataset.state = "live"; status.textContent = "live"; };
+  source.onerror = () => { status.dataset.state = "down"; status.textContent = "reconnecting"; };
+  source.onmessage = (message) => receive(JSON.parse(message.data));
+}
+
+function receive(event) {
+  if (event.kind === "hello") {
+    if (state.server !== null && state.server !== event.server) reset();
+    state.server = event.server;
+    return;
+  }
+  if (event.kind === "gap") {
+    const gap = document.getElementById("gap");
+    gap.hidden = false;
+    gap.textContent = `${event.missed} events were not shown (the server keeps the newest only).`;
+  } else if (event.kind === "invocation") {
+    invocation(event);
+  } else if (event.kind === "environment" && event.environment.state === "dead") {
+    state.stopped.set(event.environment.id, event.environment);
+    while (state.stopped.size > MAX_STOPPED) state.stopped.delete(state.stopped.keys().next().value);
+  }
+  refreshEnvironments();
+  schedule();
+}
+
+function invocation(event) {
+  // Newest arrival first. Events come as invocations end, so a long call that arrived
+  // before a quick one is reported after it: put each where its arrival time says.
+  const list = state.invocations;
+  let at = 0;
+  while (at < list.length && list[at].time > event.time) at += 1;
+  list.splice(at, 0, event);
+  list.length = Math.min(list.length, MAX_ROWS);
+  const t = state.totals;
+  t.calls += 1;
+  t.cold += event.cold ? 1 : 0;
+  t.throttled += event.throttled ? 1 : 0;
+  t.errors += event.error_type ? 1 : 0;
+  const points = state.points.get(event.function) || [];
+  let end = points.length;
+  while (end > 0 && points[end - 1].time > event.time) end -= 1;
+  points.splice(end, 0, event);
+  if (points.length > MAX_POINTS) points.shift();
+  state.points.set(event.function, points);
+}
+
+function reset() {  // the server restarted: what we hold is of the old one
+  state.invocations = []; state.points = new Map(); state.stopped = new Map();
+  state.totals = {calls: 0, cold: 0, throttled: 0, errors: 0};
+  loadFunctions();
+}
+
+let refreshing = false, again = false;
+async function refreshEnvironments() {  // at most twice a second, whatever the event rate
+  if (refreshing) { again = true; return; }
+  refreshing = true;
+  try { state.environments = await getJSON("environments"); schedule(); }
+  catch (error) { /* the stream's own status shows the server is away */ }
+  setTimeout(() => {
+    refreshing = false;
+    if (again) { again = false; refreshEnvironments(); }
+  }, 500);
+}
+
+let pending = false;
+function schedule() {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => { pending = false; render(); });
+}
+
+// -- rendering ---------------------------------------------------------------------
+
+function render() {
+  renderTotals();
+  renderEnvironments();
+  renderInvocations();
+  renderCharts();
+}
+
+function renderTotals() {
+  const t = state.totals;
+  document.getElementById("totals").textContent =
+    `${t.calls} invocations, ${t.cold} cold, ${t.throttled} throttled, ${t.errors} errors`;
+}
+
+function renderFunctions() {
+  const rows = state.functions.map((f) => el("tr", {"data-function": f.name},
+    el("td", {}, f.name), el("td", {}, f.handler), el("td", {}, f.runtime),
+    el("td", {}, `${f.memory_mb} MB`), el("td", {}, `${f.timeout_s} s`),
+    el("td", {}, concurrency(f)),
+    el("td", {class: "routes"}, ...f.routes.map((r) => el("div", {},
+      `${r.method} ${r.path} `, el("small", {}, r.kind === "rest" ? "REST" : "HTTP API"))))));
+  document.querySelector("#functions tbody").replaceChildren(...rows);
+}
+
+function concurrency(f) {
+  const parts = [];
+  if (f.reserved_concurrency !== null) parts.push(`reserved ${f.reserved_concurrency}`);
+  if (f.provisioned_concurrency) parts.push(`provisioned ${f.provisioned_concurrency}`);
+  return parts.join(", ") || "unreserved";
+}
+
+const STATES = {starting: "starting (INIT)", idle: "warm, idle", busy: "busy", dead: "stopped"};
+
+function renderEnvironments() {
+  const alive = new Set(state.environments.map((e) => e.id));
+  const shown = [...state.environments,
+    ...[...state.stopped.values()].filter((e) => !alive.has(e.id)).reverse()];
+  const rows = shown.map((e) => el("tr", {"data-environment": e.id, "data-state": e.state,
+      "data-function": e.function,
+      class: e.state === "dead" ? "stopped" : ""},
+    el("td", {}, e.id), el("td", {}, e.function),
+    el("td", {}, el("span", {class: `state ${e.state}`}, STATES[e.state] || e.state)),
+    el("td", {}, e.provisioned ? "provisioned" : "cold start"),
+    el("td", {}, ms(e.init_duration_ms)), el("td", {}, e.invocations),
+    el("td", {}, `${e.max_memory_used_mb} / ${e.memory_size_mb} MB`),
+    el("td", {}, e.state === "dead" ? "" : age(e.started_at)),
+    el("td", {}, e.mode || ""), el("td", {}, e.interpreter || ""), el("td", {}, e.pid)));
+  document.querySelector("#environments tbody").replaceChildren(...rows);
+  document.getElementById("no-environments").hidden = rows.length > 0;
+}
+
+function renderInvocations() {
+  const body = document.querySelector("#invocations tbody");
+  const open = new Set([...body.querySelectorAll("tr.log")].map((r) => r.dataset.for));
+  const rows = [];
+  for (const e of state.invocations) {
+    const key = e.request_id || `seq-${e.seq}`;
+    const row = el("tr", {class: "invocation", "data-seq": e.seq, "data-function": e.function,
+        "data-cold": e.cold ? "true" : "false", "data-throttled": e.throttled ? "true" : "false",
+        "data-status": e.status, title: e.request_id ? "click for the log" : ""},
+      el("td", {}, clock(e.time)), el("td", {}, e.function), el("td", {}, e.route || e.source),
+      el("td", {class: e.status >= 400 ? "bad" : ""}, e.status),
+      el("td", {}, ms(e.duration_ms)), el("td", {}, e.cold ? "cold" : ""),
+      el("td", {class: e.throttled ? "bad" : ""}, e.throttled ? "throttled" : ""),
+      el("td", {class: "bad"}, e.error_type || ""));
+    if (e.request_id) row.addEventListener("click", () => toggleLog(row, e));
+    rows.push(row);
+    if (open.has(key)) rows.push(logRow(e));
+  }
+  body.replaceChildren(...rows);
+  document.getElementById("no-invocations").hidden = rows.length > 0;
+}
+
+const logs = new Map();  // request id -> a promise of its text, fetched once
+function logRow(e) {
+  const pre = el("pre", {}, "loading...");
+  if (!logs.has(e.request_id)) {
+    logs.set(e.request_id,
+      fetch(`logs/${encodeURIComponent(e.function)}/${encodeURIComponent(e.request_id)}`)
+        .then(async (r) => r.ok ? r.text() : (await r.json()).message)
+        .catch(() => "the log could not be fetched"));
+  }
+  logs.get(e.request_id).then((text) => { pre.textContent = text; });
+  return el("tr", {class: "log", "data-for": e.request_id}, el("td", {colSpan: 8}, pre));
+}
+
+function toggleLog(row, e) {
+  const next = row.nextElementSibling;
+  if (next && next.classList.contains("log")) next.remove();
+  else row.after(logRow(e));
+}
+
+function renderCharts() {
+  const charts = [...state.points.entries()].sort().map(([name, points]) =>
+    el("figure", {"data-function": name}, el("figcaption", {}, name), chart(points)));
+  document.getElementById("charts").replaceChildren(...charts);
+}
+
+function chart(points) {
+  const width = 560, height = 170, left = 48, right = 8, top = 8, bottom = 22;
+  const values = points.flatMap((p) => [p.duration_ms, p.init_duration_ms])
+    .filter((v) => v !== null && v !== undefined && v > 0);
+  const low = Math.pow(10, Math.floor(Math.log10(Math.min(...values, 1))));
+  const high = Math.pow(10, Math.ceil(Math.log10(Math.max(...values, 10))));
+  const x = (i) => left + (points.length > 1 ? i / (points.length - 1) : 0.5) * (width - left - right);
+  const y = (v) => top + (1 - (Math.log10(v) - Math.log10(low)) /
+    (Math.log10(high) - Math.log10(low))) * (height - top - bottom);
+  const parts = [svg("line", {x1: left, y1: height - bottom, x2: width - right, y2: height - bottom, class: "axis"})];
+  for (let decade = low; decade <= high; decade *= 10) {
+    parts.push(svg("line", {x1: left, y1: y(decade), x2: width - right, y2: y(decade), class: "grid"}));
+    const label = decade >= 1000 ? `${decade / 1000} s` : `${Number(decade.toPrecision(1))} ms`;
+    parts.push(svg("text", {x: left - 4, y: y(decade) + 4, "text-anchor": "end"}, label));
+  }
+  points.forEach((p, i) => {
+    if (p.throttled || p.duration_ms === undefined) {
+      parts.push(svg("line", {x1: x(i), y1: height - bottom, x2: x(i), y2: height - bottom - 8,
+        class: "throttle"}, svg("title", {}, `${clock(p.time)} throttled (${p.status})`)));
+      return;
+    }
+    const label = `${clock(p.time)} ${p.cold ? "cold" : "warm"} ${ms(p.duration_ms)}` +
+      (p.init_duration_ms ? `, Init Duration ${ms(p.init_duration_ms)}` : "") +
+      (p.error_type ? `, ${p.error_type}` : "");
+    if (p.cold && p.init_duration_ms) {
+      parts.push(svg("circle", {cx: x(i), cy: y(p.init_duration_ms), r: 5, class: "init"},
+        svg("title", {}, label)));
+    }
+    parts.push(svg("circle", {cx: x(i), cy: y(Math.max(p.duration_ms, low)), r: p.cold ? 4 : 2.5,
+      class: p.error_type ? "error" : p.cold ? "cold" : "warm"}, svg("title", {}, label)));
+  });
+  parts.push(svg("text", {x: width - right, y: height - 6, "text-anchor": "end"},
+    `last ${points.length} invocations`));
+  return svg("svg", {viewBox: `0 0 ${width} ${height}`, width, height, role: "img"}, ...parts);
+}
+
+async function loadFunctions() {
+  state.functions = await getJSON("functions");
+  renderFunctions();
+}
+
+async function loadReports() {
+  const reports = await getJSON("reports");
+  document.getElementById("reports").replaceChildren(...reports.map((r) => el("li", {},
+    el("a", {href: `reports/${r.path.split("/").map(encodeURIComponent).join("/")}`}, r.path),
+    ` ${r.kind}, ${new Date(r.modified * 1000).toLocaleString()}: `,
+    Object.entries(r.summary).map(([k, v]) => `${k.replaceAll("_", " ")} ${v}`).join(", "))));
+  document.getElementById("no-reports").hidden = reports.length > 0;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  loadFunctions();
+  loadReports();
+  refreshEnvironments();
+  connect();
+  // Busy and idle are not events (that would cost the request path): look once a second,
+  // while the page is visible; ages move on with it.
+  setInterval(() => { if (!document.hidden) refreshEnvironments(); }, 1000);
+});

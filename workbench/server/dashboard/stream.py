@@ -1,0 +1,98 @@
+"""`GET /_workbench/events`: the event buffer as JSON lines, or as server-sent events.
+
+One line (or one SSE message) per event, oldest first, from `?since=SEQ` (exclusive;
+SSE: the `Last-Event-ID` a reconnecting EventSource sends). Without `follow` the
+response ends after what is buffered; with it (and always for SSE) it stays open and
+sends new events as they come. A watcher is woken by the buffer, then waits
+`COALESCE_S` before sending, so a burst of requests costs it one write, not one each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from workbench.server.dashboard.events import Event, EventLog
+
+COALESCE_S = 0.1
+HEARTBEAT_S = 15.0  # an SSE comment now and then: proxies keep the stream, dead peers show
+SSE_RETRY_MS = 1000
+
+
+class EventStream(Response):
+    """A response streaming the buffer; ends when the client leaves or `closing` is set."""
+
+    def __init__(self, log: EventLog, closing: asyncio.Event, *, since: int, follow: bool,
+                 sse: bool, server_id: str) -> None:
+        super().__init__()
+        self.log = log
+        self.closing = closing
+        # A cursor past the newest event is from before a restart: start over.
+        self.cursor = since if since <= log.last_seq else 0
+        self.follow = follow or sse
+        self.sse = sse
+        self.server_id = server_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        media = "text/event-stream" if self.sse else "application/x-ndjson"
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", media.encode() + b"; charset=utf-8"),
+            (b"cache-control", b"no-store"), (b"x-accel-buffering", b"no")]})
+        if self.sse:
+            hello = {"kind": "hello", "server": self.server_id, "last_seq": self.log.last_seq}
+            await self._send(send, f"retry: {SSE_RETRY_MS}\ndata: {_json(hello)}\n\n")
+        left = asyncio.ensure_future(_disconnected(receive))
+        closing = asyncio.ensure_future(self.closing.wait())
+        try:
+            await self._pump(send, {left, closing})
+        finally:
+            left.cancel()
+            closing.cancel()
+        if not left.done():
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _pump(self, send: Send, stop: set[asyncio.Future[Any]]) -> None:
+        while True:
+            events, missed = self.log.since(self.cursor)
+            if events or missed:
+                self.cursor = events[-1]["seq"] if events else self.log.last_seq
+                await self._send(send, self._format(events, missed))
+            if not self.follow:
+                return
+            arrived = asyncio.ensure_future(self.log.wait(self.cursor))
+            done, _ = await asyncio.wait({arrived, *stop}, timeout=HEARTBEAT_S,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            arrived.cancel()
+            if done & stop:
+                return
+            if not done:
+                if self.sse:
+                    await self._send(send, ": keep-alive\n\n")
+                continue
+            done, _ = await asyncio.wait(stop, timeout=COALESCE_S)
+            if done:
+                return
+
+    def _format(self, events: list[Event], missed: int) -> str:
+        lines = [{"kind": "gap", "missed": missed}] if missed else []
+        if self.sse:
+            text = "".join(f"data: {_json(line)}\n\n" for line in lines)
+            return text + "".join(f"id: {e['seq']}\ndata: {_json(e)}\n\n" for e in events)
+        return "".join(_json(line) + "\n" for line in [*lines, *events])
+
+    @staticmethod
+    async def _send(send: Send, text: str) -> None:
+        await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
