@@ -88,6 +88,7 @@ def test_invocation_event_from_odd_records(event: object) -> None:
                          throttled=True)
     out = invocation_event(record, None, 500)
     assert out is not None and out["throttled"] is True and out["status"] == 500
+    assert out["error_type"] is None
     json.dumps(out)
     assert invocation_event(None, None, 403) is None
 

@@ -90,9 +90,9 @@ def invocation_event(record: TraceRecord | None, result: InvocationResult | None
         return None  # no invocation happened (no route, a malformed request)
     event: Event = {"kind": "invocation", "time": record.time if record else time.time(),
                     "status": status, "throttled": bool(record and record.throttled)}
-    if record is not None:
+    if record is not None:  # error_type here: refused before running (result has its own)
         event.update(function=record.function, source=record.source,
-                     **_route(record.event, record.source))
+                     error_type=record.error_type, **_route(record.event, record.source))
     if result is not None:
         event.update(
             function=result.function, request_id=result.request_id,
