@@ -45,6 +45,8 @@ class Settings:
     account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY
     hot_reload: bool = True
     event_drain_s: float = DEFAULT_EVENT_DRAIN_S
+    jwks: Path | None = None  # a JWKS file JWT and Cognito authorizers trust
+    api_keys: Path | None = None  # API key values, one a line, besides the template's
 
 
 def settings(**flags: object) -> Settings:
@@ -58,6 +60,8 @@ def settings(**flags: object) -> Settings:
         "account_concurrency": env("ACCOUNT_CONCURRENCY"),
         "hot_reload": env("HOT_RELOAD"),
         "event_drain_s": env("EVENT_DRAIN"),
+        "jwks": env("JWKS"),
+        "api_keys": env("API_KEYS"),
     }
     merged: dict[str, object] = {}
     for key, value in {**from_env, **{k: v for k, v in flags.items() if v is not None}}.items():
@@ -68,7 +72,7 @@ def settings(**flags: object) -> Settings:
 
 def _coerce(values: dict[str, object]) -> dict[str, object]:
     types = {"template": Path, "port": int, "keepalive_s": float, "account_concurrency": int,
-             "event_drain_s": float}
+             "event_drain_s": float, "jwks": Path, "api_keys": Path}
     out: dict[str, object] = {}
     for key, value in values.items():
         if key == "hot_reload" and isinstance(value, str):

@@ -25,6 +25,7 @@ COMMANDS = (
     "replay",
     "trace",
     "localstack",
+    "token",
 )
 
 

@@ -20,6 +20,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="write every invocation to a trace in DIR")
     parser.add_argument("--no-reload", action="store_false", dest="hot_reload", default=None,
                         help="do not retire environments when code changes")
+    parser.add_argument("--jwks", type=Path, metavar="FILE",
+                        help="JWKS that JWT and Cognito authorizers trust (besides the key of "
+                             "`workbench token`)")
+    parser.add_argument("--api-keys", type=Path, metavar="FILE", dest="api_keys",
+                        help="API key values, one a line, besides the template's ApiKeys")
     parser.add_argument("--quiet", action="store_true",
                         help="print one line per invocation, not the function logs")
     parser.set_defaults(run=run)
@@ -33,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from workbench.server.protocol import CasePreservingProtocol
 
     settings = config.settings(template=args.template, host=args.host, port=args.port,
-                               keepalive_s=args.keepalive_s, hot_reload=args.hot_reload)
+                               keepalive_s=args.keepalive_s, hot_reload=args.hot_reload,
+                               jwks=args.jwks, api_keys=args.api_keys)
     app = create_app(settings, record_dir=args.record, console=Console(show_logs=not args.quiet))
     server = uvicorn.Server(uvicorn.Config(
         app, host=settings.host, port=settings.port, http=CasePreservingProtocol,

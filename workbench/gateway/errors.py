@@ -15,21 +15,30 @@ from workbench.template import ApiKind
 
 
 class GatewayError(Exception):
-    # (status, message, x-amzn-ErrorType) for a REST API, then for an HTTP API.
-    rest: tuple[int, str, str] = (500, "Internal server error", "InternalServerErrorException")
-    http: tuple[int, str, str] = (500, "Internal Server Error", "")
+    # (status, message, x-amzn-ErrorType) for a REST API, then for an HTTP API. A message
+    # of None is sent as JSON null, as API Gateway does for AuthorizerConfigurationException.
+    rest: tuple[int, str | None, str] = (500, "Internal server error",
+                                         "InternalServerErrorException")
+    http: tuple[int, str | None, str] = (500, "Internal Server Error", "")
+
+    def __init__(self, message: str | None = None,
+                 headers: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message or type(self).__name__)
+        self.message = message  # overrides both kinds' message when given
+        self.headers = headers  # extra response headers (WWW-Authenticate)
 
     def render(self, kind: ApiKind) -> HttpResponse:
         status, message, error_type = self.rest if kind == "rest" else self.http
         request_id = str(uuid.uuid4())
-        headers = [("Content-Type", "application/json")]
+        headers = [("Content-Type", "application/json"), *self.headers]
         if kind == "rest":
             headers.append(("x-amzn-RequestId", request_id))
             if error_type:
                 headers.append(("x-amzn-ErrorType", error_type))
         else:
             headers.append(("Apigw-Requestid", request_id))
-        return HttpResponse(status, headers, json.dumps({"message": message}).encode())
+        body = {"message": self.message if self.message is not None else message}
+        return HttpResponse(status, headers, json.dumps(body).encode())
 
 
 class MissingRoute(GatewayError):
@@ -83,4 +92,50 @@ class HeaderTooLarge(GatewayError):
 class BadPath(GatewayError):
     # A path that escapes its route ("..", encoded slashes) never reaches an integration.
     rest = (400, "Bad Request", "BadRequestException")
+    http = (400, "Bad Request", "")
+
+
+# Gateway responses of the access controls (developer guide, supported-gateway-response-
+# types.html; messages as LocalStack's AWS-recorded snapshots and SAM CLI's tests show them).
+
+class Unauthorized(GatewayError):
+    """No identity (a missing or empty identity source), or a token that is not valid."""
+
+    rest = (401, "Unauthorized", "UnauthorizedException")
+    http = (401, "Unauthorized", "")
+
+
+class AccessDenied(GatewayError):
+    """A Lambda authorizer's policy denied the method, or allowed nothing that matches."""
+
+    rest = (403, "User is not authorized to access this resource", "AccessDeniedException")
+    http = (403, "Forbidden", "")
+
+
+class AuthorizerConfiguration(GatewayError):
+    """The authorizer failed (raised, timed out, crashed) or answered something unusable."""
+
+    rest = (500, None, "AuthorizerConfigurationException")
+    http = (500, "Internal Server Error", "")
+
+
+class InvalidApiKey(GatewayError):
+    rest = (403, "Forbidden", "ForbiddenException")
+    http = (403, "Forbidden", "")
+
+
+class MissingSignature(GatewayError):
+    """An AWS_IAM route called without a SigV4 signature."""
+
+    rest = (403, "Missing Authentication Token", "MissingAuthenticationTokenException")
+    http = (403, "Forbidden", "")
+
+
+class BadRequestParameters(GatewayError):
+    rest = (400, "Missing required request parameters", "BadRequestException")
+    http = (400, "Bad Request", "")
+
+
+class BadRequestBody(GatewayError):
+    rest = (400, "Invalid request body", "BadRequestException")
     http = (400, "Bad Request", "")

@@ -45,11 +45,11 @@ def build_event(request: HttpRequest, match: RouteMatch, *,
 
 def api_id(api: Api) -> str:
     """A stable 10-character id per API, shaped like API Gateway's."""
-    return _short_id(api.logical_id, 10)
+    return short_id(api.logical_id, 10)
 
 
 @functools.lru_cache(maxsize=1024)
-def _short_id(seed: str, length: int) -> str:
+def short_id(seed: str, length: int) -> str:
     digest = base64.b32encode(hashlib.sha1(seed.encode()).digest()).decode().lower()
     return digest[:length]
 
@@ -156,7 +156,7 @@ def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region
         "requestContext": {
             "accountId": account_id,
             "apiId": api_id(api),
-            "resourceId": None if http_api else _short_id(resource, 6),
+            "resourceId": None if http_api else short_id(resource, 6),
             "resourcePath": resource,
             "httpMethod": request.method.upper(),
             "extendedRequestId": base64.b64encode(os.urandom(12)).decode(),
@@ -183,7 +183,7 @@ def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region
     if http_api:
         context["authorizer"] = {"claims": None, "scopes": None}
     else:
-        context["deploymentId"] = _short_id(f"{api.logical_id}/{api.stage}", 6)
+        context["deploymentId"] = short_id(f"{api.logical_id}/{api.stage}", 6)
     return event
 
 

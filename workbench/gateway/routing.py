@@ -54,10 +54,27 @@ class Router:
         for compiled in self._routes:
             if compiled.route.method not in (method.upper(), "ANY"):
                 continue
-            parameters = _bind(compiled.segments, parts) if compiled.segments else {}
-            if compiled.route.path == "$default" or parameters is not None:
+            default = compiled.route.path == "$default"
+            parameters = {} if default else _bind(compiled.segments, parts)
+            if parameters is not None:
                 return RouteMatch(compiled.route, self.template.apis[compiled.route.api_id],
                                   parameters or None)
+        return None
+
+    def resource_methods(self, raw_path: str) -> tuple[RouteMatch, set[str]] | None:
+        """The most specific resource routed at this path whatever the method (its first
+        route's match) and every method routed on it; None if no resource is."""
+        parts = [unquote(p) for p in raw_path.split("/") if p]
+        for compiled in self._routes:
+            if compiled.route.path == "$default":
+                continue
+            parameters = _bind(compiled.segments, parts)
+            if parameters is not None:
+                route = compiled.route
+                methods = {r.method for r in self.template.routes
+                           if r.api_id == route.api_id and r.path == route.path}
+                return RouteMatch(route, self.template.apis[route.api_id],
+                                  parameters or None), methods
         return None
 
     def not_found(self) -> GatewayError:

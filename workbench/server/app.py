@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from workbench import template as templates
 from workbench.config import Settings
+from workbench.gateway.access import Access
 from workbench.gateway.http import HttpRequest, header_text
 from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
@@ -45,7 +46,10 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
                       account_id=settings.account_id,
                       account_concurrency=settings.account_concurrency,
                       on_environment=dashboard.environment)
-    ctx = ServerContext(settings, template, runtime, Router(template), console or Console(),
+    access = Access(template, runtime, region=settings.region, account_id=settings.account_id,
+                    jwks=settings.jwks, api_keys=settings.api_keys)
+    ctx = ServerContext(settings, template, runtime, Router(template), access,
+                        console or Console(),
                         _open_recording(record_dir) if record_dir is not None else None,
                         dashboard=dashboard)
     return DevApp(ctx)
@@ -102,9 +106,11 @@ async def gateway(ctx: ServerContext, scope: Scope, receive: Receive, send: Send
         source_ip=client[0] if client else "127.0.0.1",
         protocol=f"HTTP/{scope.get('http_version', '1.1')}",
         scheme=scope.get("scheme", "http"), server_port=server[1] if server else None)
-    exchange = await proxy.handle(http_request, ctx.router, ctx.runtime,
+    exchange = await proxy.handle(http_request, ctx.router, ctx.runtime, ctx.access,
                                   body_too_large=body is None)
     response = exchange.response
+    for authorizer in exchange.side:  # shown with the status its answer led to
+        ctx.report(None, authorizer, response.status)
     ctx.report(exchange.record, exchange.result, response.status, exchange.error)
     headers = [(k.lower().encode("latin-1"), v.encode()) for k, v in response.headers]
     headers.append((b"content-length", str(len(response.body)).encode()))

@@ -15,6 +15,7 @@ from typing import Any
 
 from workbench.config import Settings
 from workbench.errors import AwsError
+from workbench.gateway.access import Access
 from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
@@ -31,6 +32,8 @@ class ServerContext:
     template: Template
     runtime: Runtime
     router: Router
+    # The gateway's access checks (authorizers and their caches, API keys, JWKS).
+    access: Access
     console: Console
     recorder: TraceWriter | None = None
     # Work that outlives its request; awaited or cancelled at shutdown.

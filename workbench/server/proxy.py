@@ -1,7 +1,8 @@
-"""One API Gateway request: route, build the proxy event, invoke, map the answer back.
+"""One API Gateway request: route, CORS preflight, access checks, build the proxy event,
+invoke, map the answer back.
 
-API Gateway's own failures (no route, throttle, timeout, function error, malformed
-response) become its error answers here, rendered by `workbench.gateway.errors`.
+API Gateway's own failures (no route, refused access, throttle, timeout, function error,
+malformed response) become its error answers here, rendered by `workbench.gateway.errors`.
 """
 
 from __future__ import annotations
@@ -9,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workbench.errors import AwsError, RequestTooLarge, ServiceException, TooManyRequests
+from workbench.gateway import cors
 from workbench.gateway import errors as gw
+from workbench.gateway.access import Access
 from workbench.gateway.events import build_event
 from workbench.gateway.http import HttpRequest, HttpResponse
 from workbench.gateway.limits import MAX_PAYLOAD_BYTES, check_limits
 from workbench.gateway.responses import to_http
-from workbench.gateway.routing import Router
+from workbench.gateway.routing import RouteMatch, Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
-from workbench.template import ApiKind
+from workbench.template import Api, ApiKind
 from workbench.trace import TraceRecord, payload_value
 
 # API Gateway's integration timeout (REST and HTTP APIs): 29 s.
@@ -37,26 +40,75 @@ class Exchange:
     record: TraceRecord | None = None
     result: InvocationResult | None = None
     error: AwsError | None = None  # Lambda's own failure, when it had one
+    # Other invocations it took (Lambda authorizers): printed, not recorded.
+    side: list[InvocationResult] = field(default_factory=list)
 
 
-async def handle(request: HttpRequest, router: Router, runtime: Runtime,
+async def handle(request: HttpRequest, router: Router, runtime: Runtime, access: Access,
                  *, timeout_s: float = INTEGRATION_TIMEOUT_S,
                  body_too_large: bool = False) -> Exchange:
     arrival = time.time()
     try:
         match = router.match(request.method, request.raw_path)
+        preflight = _preflight(request, router, match)
     except gw.GatewayError as error:
         return Exchange(error.render(_default_kind(runtime)))
+    if preflight is not None:
+        return Exchange(preflight)
     if match is None:
         return Exchange(router.not_found().render(_default_kind(runtime)))
+    exchange = await _through(request, match, runtime, access, arrival, timeout_s,
+                              body_too_large)
+    api = match.api
+    if api.kind == "http" and api.cors is not None:
+        exchange.response = cors.http_decorate(api.cors, request, exchange.response)
+    return exchange
+
+
+def _preflight(request: HttpRequest, router: Router, match: RouteMatch | None
+               ) -> HttpResponse | None:
+    """API Gateway's own answer to a CORS preflight, where it gives one."""
+    if request.method.upper() != "OPTIONS" or (match and match.route.method == "OPTIONS"):
+        return None  # a route of its own for OPTIONS gets the request
+    if match is not None and match.route.path == "$default":
+        return None  # the $default route catches preflights too (http-api-cors.html)
+    if match is not None and match.api.kind == "http":
+        api: Api | None = match.api
+    else:
+        resource = router.resource_methods(request.raw_path)
+        if resource is not None and resource[0].api.kind == "rest":
+            rest_api = resource[0].api
+            if rest_api.cors is not None and "OPTIONS" not in resource[1]:
+                return cors.rest_preflight(rest_api.cors, resource[1])
+            return None
+        api = resource[0].api if resource else next(
+            (a for a in router.template.apis.values() if a.kind == "http" and a.cors), None)
+    if api is None or api.kind != "http" or api.cors is None or not cors.is_preflight(request):
+        return None
+    return cors.http_preflight(api.cors, request)
+
+
+async def _through(request: HttpRequest, match: RouteMatch, runtime: Runtime, access: Access,
+                   arrival: float, timeout_s: float, body_too_large: bool) -> Exchange:
+    """Limits, access checks, then the integration."""
     kind = match.route.kind
     if body_too_large:
         return Exchange(gw.RequestTooLarge().render(kind))
+    event = build_event(request, match, account_id=runtime.account_id)
+    ran: list[InvocationResult] = []  # the authorizer invocations, for the console
     try:
         check_limits(request)
+        await access.check(request, match, event, ran)
     except gw.GatewayError as error:
-        return Exchange(error.render(kind))
-    event = build_event(request, match, account_id=runtime.account_id)
+        return Exchange(error.render(kind), side=ran)
+    exchange = await _integrate(request, match, runtime, event, arrival, timeout_s)
+    exchange.side = ran
+    return exchange
+
+
+async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
+                     event: dict[str, object], arrival: float, timeout_s: float) -> Exchange:
+    kind = match.route.kind
     record = TraceRecord(time=arrival, function=match.route.function,
                          source="apigw-rest" if kind == "rest" else "apigw-http", event=event)
     invocation = asyncio.ensure_future(

@@ -240,3 +240,19 @@ def test_header_values_may_hold_any_text() -> None:
     response = to_http(payload({"statusCode": 200, "headers": {"X-Name": "caf\u00e9\t\u2615"}}),
                        V1)
     assert ("X-Name", "caf\u00e9\t\u2615") in response.headers
+
+
+def test_a_root_route_matches_only_the_root(tmp_path: Path) -> None:
+    router = Router(write_template(tmp_path, route_event("Root", "Api", "get", "/") +
+                                   route_event("Deep", "Api", "get", "/x/y")))
+    assert router.match("GET", "/").route.path == "/"  # type: ignore[union-attr]
+    assert router.match("GET", "/zzz") is None
+    assert router.match("GET", "/x/y").route.path == "/x/y"  # type: ignore[union-attr]
+
+
+def test_resource_methods_lists_every_method_of_the_resource(router: Router) -> None:
+    found = router.resource_methods("/items/7")
+    assert found is not None
+    match, methods = found
+    assert match.route.path == "/items/{id}" and methods == {"GET", "ANY"}
+    assert router.resource_methods("/") is None

@@ -1,0 +1,1 @@
+"""Access control before the integration: authorizers, API keys, IAM signatures."""
