@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workbench.errors import AwsError, RequestTooLarge, ServiceException, TooManyRequests
-from workbench.gateway import cors
+from workbench.gateway import cors, function_urls
 from workbench.gateway import errors as gw
 from workbench.gateway.access import Access
 from workbench.gateway.events import build_event
@@ -23,7 +24,7 @@ from workbench.gateway.responses import to_http
 from workbench.gateway.routing import RouteMatch, Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
-from workbench.template import Api, ApiKind
+from workbench.template import Api, ApiKind, Route
 from workbench.trace import TraceRecord, payload_value
 
 # API Gateway's integration timeout (REST and HTTP APIs): 29 s.
@@ -48,6 +49,8 @@ async def handle(request: HttpRequest, router: Router, runtime: Runtime, access:
                  *, timeout_s: float = INTEGRATION_TIMEOUT_S,
                  body_too_large: bool = False) -> Exchange:
     arrival = time.time()
+    if (url := function_urls.split(request.raw_path)) is not None:
+        return await _function_url(request, runtime, *url, arrival, body_too_large)
     try:
         match = router.match(request.method, request.raw_path)
         preflight = _preflight(request, router, match)
@@ -106,9 +109,42 @@ async def _through(request: HttpRequest, match: RouteMatch, runtime: Runtime, ac
     return exchange
 
 
+async def _function_url(request: HttpRequest, runtime: Runtime, name: str, path: str,
+                        arrival: float, body_too_large: bool) -> Exchange:
+    spec = runtime.template.function(name)
+    if spec is None or spec.url is None or spec.name != name:
+        return Exchange(function_urls.error(404, "Not Found"))
+    if (preflight := function_urls.preflight(spec, request)) is not None:
+        return Exchange(preflight)
+    if body_too_large:
+        return Exchange(function_urls.error(413, "Request Entity Too Large"))
+    event = function_urls.event(spec, request, path, runtime.account_id, runtime.region)
+    if event is None:
+        return Exchange(function_urls.forbidden())
+    match = RouteMatch(Route(spec.name, "http", "ANY", "$default", spec.name, "2.0"),
+                       Api(spec.name, "http", "$default"), None)
+    # No 29 s integration limit: a URL waits for the function's own timeout.
+    exchange = await _integrate(request, match, runtime, event, arrival, spec.timeout_s + 5,
+                                render=_url_failure)
+    if exchange.record is not None:
+        exchange.record.extra["function_url"] = spec.name
+    exchange.response = function_urls.decorate(spec, request, exchange.response)
+    return exchange
+
+
+def _url_failure(error: gw.GatewayError) -> HttpResponse:
+    # A function error or unusable response behind a URL is 502; a throttle is 429.
+    if isinstance(error, gw.LambdaThrottled):
+        return function_urls.error(429, "Rate Exceeded.")
+    return function_urls.error(502, "Internal Server Error")
+
+
 async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
-                     event: dict[str, object], arrival: float, timeout_s: float) -> Exchange:
+                     event: dict[str, object], arrival: float, timeout_s: float,
+                     render: Callable[[gw.GatewayError], HttpResponse] | None = None
+                     ) -> Exchange:
     kind = match.route.kind
+    fail = render or (lambda error: error.render(kind))
     record = TraceRecord(time=arrival, function=match.route.function,
                          source="apigw-rest" if kind == "rest" else "apigw-http", event=event)
     invocation = asyncio.ensure_future(
@@ -118,25 +154,25 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
         result = await asyncio.wait_for(asyncio.shield(invocation), timeout_s)
     except TooManyRequests:
         record.throttled = True
-        return _failed(record, gw.LambdaThrottled().render(kind))
+        return _failed(record, fail(gw.LambdaThrottled()))
     except RequestTooLarge:
-        return _failed(record, gw.LambdaPayloadTooLarge().render(kind))
+        return _failed(record, fail(gw.LambdaPayloadTooLarge()))
     except ServiceException as error:
         record.error_type = error.error_type
-        failed = _failed(record, gw.LambdaServiceError().render(kind))
+        failed = _failed(record, fail(gw.LambdaServiceError()))
         failed.error = error
         return failed
     except TimeoutError:
-        return _failed(record, gw.IntegrationTimeout().render(kind))
+        return _failed(record, fail(gw.IntegrationTimeout()))
     _fill(record, result)
     if result.function_error is not None:
-        response = gw.IntegrationFailure().render(kind)
+        response = fail(gw.IntegrationFailure())
     else:
         try:
             response = to_http(result.payload, match.route, accept=request.header("Accept"),
                                binary_media_types=match.api.binary_media_types)
         except gw.GatewayError as error:
-            response = error.render(kind)
+            response = fail(error)
     record.status = response.status
     record.response = payload_value(result.payload)
     return Exchange(response, record, result)
