@@ -4,6 +4,9 @@ Fixtures:
 - `workbench_server`: start `workbench serve` for a template as a real process on a free
   loopback port, wait for its health check, stop it after the test.
 - `workbench_invoke`: invoke a function of a template once through real environments.
+- `workbench_token`: mint a test JWT offline with the workbench's local key, which the dev
+  server's JWT (HTTP API) and Cognito (REST) authorizers trust:
+  `workbench_token(issuer="https://id.example", audience="api", scopes=("read",))`.
 - `workbench_replay`: replay a recorded trace (local runtime, LocalStack or a URL) and
   return its summary: `assert summary.ok, summary.explain()`.
 - `golden`: compare a value with a JSON snapshot file; `pytest --update-fixtures`
@@ -165,6 +168,15 @@ def workbench_replay() -> Callable[..., Summary]:
                                   concurrency=concurrency))
 
     return run
+
+
+@pytest.fixture
+def workbench_token() -> Callable[..., str]:
+    """`workbench_token(issuer=..., audience=..., client_id=..., scopes=(), subject=...,
+    expires_in_s=3600, claims={...})` -> a signed JWT (`workbench.gateway.auth.tokens.mint`)."""
+    from workbench.gateway.auth.tokens import mint
+
+    return mint
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

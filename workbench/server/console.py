@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from workbench.errors import AwsError
+from workbench.gateway import banner as gateway_banner
 from workbench.runtime.types import InvocationResult
 from workbench.template import Template
 
@@ -34,6 +35,7 @@ class Console:
             extra = f", {', '.join(notes)}" if notes else ""
             lines.append(f"  Function {spec.name}: {spec.handler}, {spec.memory_mb} MB, "
                          f"{spec.timeout_s:g} s{extra}")
+        lines += gateway_banner.lines(template, base_url)
         self._write("\n".join(lines) + "\n")
 
     def invocation(self, result: InvocationResult, status: int | None) -> None:

@@ -1,0 +1,27 @@
+"""What the gateway tells at start: each Function URL, and each thing of the template's
+access controls that it checks only in part, so nothing is left out in silence."""
+
+from __future__ import annotations
+
+from workbench.gateway.function_urls import base_path
+from workbench.template import Template
+
+
+def lines(template: Template, base_url: str) -> list[str]:
+    out = [f"  Function URL of {spec.name}: {base_url}{base_path(spec)} "
+           f"(AuthType {spec.url.auth_type})"
+           for spec in template.functions.values() if spec.url is not None]
+    routes = template.routes
+    iam_urls = [s for s in template.functions.values()
+                if s.url is not None and s.url.auth_type == "AWS_IAM"]
+    if iam_urls or any(r.iam for r in routes):
+        out.append("  not emulated: AWS_IAM signature validity (an unsigned request is refused "
+                   "with 403; a signed one is not checked against IAM)")
+    if any(r.api_key_required for r in routes):
+        out.append("  not emulated: usage plan quotas and throttles (API keys are checked)")
+    if any(a.kind in ("jwt", "cognito") for api in template.apis.values()
+           for a in api.authorizers.values()):
+        out.append("  JWT/Cognito keys: --jwks FILE, the key of `workbench token`, or the "
+                   "issuer's JWKS when online")
+    out += [f"  {line}" for line in template.unsupported]
+    return out
