@@ -47,6 +47,11 @@ class Settings:
     event_drain_s: float = DEFAULT_EVENT_DRAIN_S
     jwks: Path | None = None  # a JWKS file JWT and Cognito authorizers trust
     api_keys: Path | None = None  # API key values, one a line, besides the template's
+    # Values for the template, with SAM CLI's flag names (workbench.template.values).
+    parameter_overrides: tuple[str, ...] = ()
+    env_vars: Path | None = None
+    config_env: str | None = None
+    config_file: Path | None = None
 
 
 def settings(**flags: object) -> Settings:
@@ -62,6 +67,10 @@ def settings(**flags: object) -> Settings:
         "event_drain_s": env("EVENT_DRAIN"),
         "jwks": env("JWKS"),
         "api_keys": env("API_KEYS"),
+        "parameter_overrides": env("PARAMETER_OVERRIDES"),
+        "env_vars": env("ENV_VARS"),
+        "config_env": env("CONFIG_ENV"),
+        "config_file": env("CONFIG_FILE"),
     }
     merged: dict[str, object] = {}
     for key, value in {**from_env, **{k: v for k, v in flags.items() if v is not None}}.items():
@@ -72,10 +81,13 @@ def settings(**flags: object) -> Settings:
 
 def _coerce(values: dict[str, object]) -> dict[str, object]:
     types = {"template": Path, "port": int, "keepalive_s": float, "account_concurrency": int,
-             "event_drain_s": float, "jwks": Path, "api_keys": Path}
+             "event_drain_s": float, "jwks": Path, "api_keys": Path, "env_vars": Path,
+             "config_file": Path}
     out: dict[str, object] = {}
     for key, value in values.items():
-        if key == "hot_reload" and isinstance(value, str):
+        if key == "parameter_overrides":
+            out[key] = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
+        elif key == "hot_reload" and isinstance(value, str):
             out[key] = value.lower() not in ("0", "false", "no", "off")
         elif key in types and isinstance(value, str):
             try:

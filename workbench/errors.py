@@ -25,6 +25,7 @@ class TemplateError(WorkbenchError):
         super().__init__(f"{path}: {where + ': ' if where else ''}{message}")
         self.resource = resource
         self.prop = prop
+        self.detail = f"property {prop}: {message}" if prop else message
 
 
 class AwsError(Exception):

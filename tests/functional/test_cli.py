@@ -53,7 +53,7 @@ def test_mistakes_are_one_line_and_exit_2(args: list[str], stdin: bytes | None,
 def test_functions_lists_the_template() -> None:
     done = workbench("functions", "--template", TEMPLATE, "--json")
     assert done.returncode == 0
-    rows = {row["name"]: row for row in json.loads(done.stdout)}
+    rows = {row["name"]: row for row in json.loads(done.stdout)["functions"]}
     assert rows["Limited"]["reserved"] == 1 and rows["Warm"]["provisioned"] == 1
     assert "POST /echo (rest)" in rows["Echo"]["routes"]
 

@@ -23,7 +23,8 @@ def test_reads_functions_globals_layers_and_parameters() -> None:
     assert echo.environment == {"GREETING": "hello from the template"}
     assert tpl.functions["Limited"].reserved_concurrency == 1
     assert tpl.functions["Warm"].provisioned_concurrency == 1
-    assert tpl.functions["Broken"].layers == ()  # a function's own Layers: [] wins
+    # SAM's Globals add list items to the function's own (Layers: [] keeps the global one).
+    assert tpl.functions["Broken"].layers == ((APPS / "layer").resolve(),)
 
 
 def test_reads_apis_and_routes() -> None:
@@ -53,6 +54,7 @@ def test_function_lookup_by_name_and_arn() -> None:
 
 
 FUNCTION = """
+Transform: AWS::Serverless-2016-10-31
 Resources:
   Fn:
     Type: AWS::Serverless::Function
@@ -62,47 +64,69 @@ Resources:
 GOOD = {"CodeUri": "code", "Handler": "app.handler", "Runtime": "python3.11"}
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"CodeUri": None}, "resource Fn, property CodeUri: missing"),
-    ({"CodeUri": "nowhere"}, "property CodeUri: directory 'nowhere' does not exist"),
-    ({"Handler": "missing.handler"}, "property Handler: module 'missing' not found"),
-    ({"Handler": "nodot"}, "property Handler: must be 'module.function'"),
-    ({"Runtime": "nodejs20.x"}, "property Runtime: 'nodejs20.x' is not a Python runtime"),
-    ({"MemorySize": 64}, "property MemorySize: must be between 128 and 10240, got 64"),
-    ({"MemorySize": "lots"}, "property MemorySize: must be an integer"),
-    ({"Timeout": 901}, "property Timeout: must be between 1 and 900"),
-    ({"ReservedConcurrentExecutions": -1}, "property ReservedConcurrentExecutions"),
-    ({"Layers": "[!Ref Missing]"}, "property Layers"),
-    ({"Environment": "{Variables: {X: !GetAtt Other.Arn}}"},
-     "property Environment.Variables.X: Fn::GetAtt cannot be resolved locally"),
-    ({"Environment": "{Variables: {X: !Ref Nope}}"}, "!Ref 'Nope': no such parameter"),
-    ({"Events": "{E: {Type: Api, Properties: {Path: nope, Method: get}}}"},
-     "property Events.E.Path: must start with '/'"),
-    ({"Events": "{E: {Type: Api, Properties: {Path: /x, Method: fetch}}}"},
-     "property Events.E.Method: unknown HTTP method 'FETCH'"),
-    ({"Events": "{E: {Type: Api, Properties: {Path: '/{a+}/b', Method: get}}}"},
-     "greedy"),
-    ({"Events": "{E: {Type: Api, Properties: {Path: /x, Method: get, RestApiId: !Ref Nope}}}"},
-     "property Events.E.RestApiId"),
-    ({"PackageType": "Image"}, "property PackageType: only Zip functions"),
-])
-def test_unusable_templates_name_the_resource_and_property(
-        tmp_path: Path, change: dict[str, object], message: str) -> None:
+def _write(tmp_path: Path, change: dict[str, object]) -> Path:
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "app.py").write_text("def handler(e, c): return e\n")
     props = {**GOOD, **change}
     lines = "\n".join(f"      {k}: {v}" for k, v in props.items() if v is not None)
     (tmp_path / "template.yaml").write_text(FUNCTION.format(props=lines))
+    return tmp_path / "template.yaml"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"CodeUri": "nowhere"}, "resource Fn, property CodeUri: directory 'nowhere' does not exist"),
+    ({"Events": "{E: {Type: Api, Properties: {Path: /x, Method: get, RestApiId: !Ref Nope}}}"},
+     "RestApiId must be a valid reference"),
+    ({"PackageType": "Image"}, "'ImageUri' must be set"),
+])
+def test_unusable_templates_name_the_resource_and_property(
+        tmp_path: Path, change: dict[str, object], message: str) -> None:
+    path = _write(tmp_path, change)
     with pytest.raises(TemplateError) as error:
-        template.load(tmp_path / "template.yaml")
+        template.load(path)
     assert message in str(error.value)
-    assert str(error.value).startswith(str(tmp_path / "template.yaml"))
+    assert str(error.value).startswith(str(path)) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"CodeUri": None}, "property Handler: module 'app' not found"),  # CodeUri: the folder
+    ({"Handler": "missing.handler"}, "property Handler: module 'missing' not found"),
+    ({"Handler": "nodot"}, "property Handler: must be 'module.function'"),
+    ({"Runtime": "nodejs20.x"}, "Runtime 'nodejs20.x' is not run here"),
+    ({"MemorySize": 64}, "property MemorySize: must be between 128 and 10240, got 64"),
+    ({"MemorySize": "lots"}, "property MemorySize: must be an integer, got 'lots'"),
+    ({"Timeout": 901}, "property Timeout: must be between 1 and 900"),
+    ({"ReservedConcurrentExecutions": -1}, "property ReservedConcurrentExecutions"),
+])
+def test_a_function_that_cannot_run_is_skipped_with_its_reason(
+        tmp_path: Path, change: dict[str, object], reason: str) -> None:
+    tpl = template.load(_write(tmp_path, change))
+    assert reason in tpl.skipped["Fn"] and "Fn" not in tpl.functions
+
+
+@pytest.mark.parametrize("change, line", [
+    ({"Layers": "[!Ref Missing]"}, "not emulated: layer (Ref Missing: no such parameter"),
+    ({"Environment": "{Variables: {X: !GetAtt Other.Arn}}"},
+     "not known offline: Environment.Variables.X on Fn, left unset: Fn::GetAtt Other.Arn"),
+    ({"Events": "{E: {Type: Api, Properties: {Path: nope, Method: get}}}"},
+     "not emulated: route GET nope on ServerlessRestApi (a path must start with '/')"),
+    ({"Events": "{E: {Type: Api, Properties: {Path: /x, Method: fetch}}}"},
+     "not emulated: FETCH /x on ServerlessRestApi (not an HTTP method)"),
+    ({"Events": "{E: {Type: Api, Properties: {Path: '/{a+}/b', Method: get}}}"},
+     "a greedy {name+} parameter must be the last segment"),
+    ({"VpcConfig": "{SubnetIds: [a], SecurityGroupIds: [b]}"}, "ignored: VpcConfig on Fn"),
+    ({"Tracing": "Active"}, "ignored: TracingConfig on Fn"),
+])
+def test_what_is_not_honoured_is_reported(tmp_path: Path, change: dict[str, object],
+                                          line: str) -> None:
+    tpl = template.load(_write(tmp_path, change))
+    assert any(line in reported for reported in tpl.unsupported), tpl.unsupported
 
 
 @pytest.mark.parametrize("text, message", [
-    ("Resources: [", "not valid YAML at line 1"),
+    ("Resources: [", "not valid YAML or JSON at line 1"),
     ("just a string", "the template has no Resources map"),
-    ("Resources: {}", "no AWS::Serverless::Function"),
+    ("Resources: {}", "no function to run"),
 ])
 def test_unreadable_templates(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "template.yaml").write_text(text)

@@ -1,4 +1,4 @@
-"""`workbench functions`: what the template defines."""
+"""`workbench functions`: what the template defines, what is not run and not honoured."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from workbench import config, template
+from workbench.cli import template_values
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("functions", help="list the template's functions and routes")
     parser.add_argument("--template", type=Path)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    template_values.add_flags(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = config.settings(template=args.template)
-    tpl = template.load(settings.template, region=settings.region)
+    settings = config.settings(template=args.template, **template_values.flags(args))
+    tpl = template.load_settings(settings)
     rows: list[dict[str, Any]] = []
     for spec in tpl.functions.values():
         routes = [f"{r.method} {r.path} ({tpl.apis[r.api_id].kind})"
@@ -29,9 +31,11 @@ def run(args: argparse.Namespace) -> int:
             "code_uri": str(spec.code_uri), "memory_mb": spec.memory_mb,
             "timeout_s": spec.timeout_s, "reserved": spec.reserved_concurrency,
             "provisioned": spec.provisioned_concurrency,
-            "layers": [str(p) for p in spec.layers], "routes": routes})
+            "layers": [str(p) for p in spec.layers], "routes": routes,
+            "url": spec.url is not None})
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"functions": rows, "skipped": tpl.skipped,
+                          "unsupported": list(tpl.unsupported)}, indent=2))
         return 0
     for row in rows:
         limits = f"{row['memory_mb']} MB, {row['timeout_s']:g} s"
@@ -42,4 +46,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{row['name']}  {row['handler']}  {row['runtime']}  ({limits})")
         for route in row["routes"]:
             print(f"    {route}")
+    for name, reason in tpl.skipped.items():
+        print(f"not run: {name}: {reason}")
+    for line in tpl.unsupported:
+        print(line)
     return 0

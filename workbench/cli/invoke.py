@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from workbench import config, template
+from workbench.cli import template_values
 from workbench.errors import AwsError, WorkbenchError
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
@@ -22,12 +23,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="event JSON file, - for stdin, or a fixture such as "
                              "apigw-rest/post-json (default: {})")
     parser.add_argument("--template", type=Path)
+    template_values.add_flags(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = config.settings(template=args.template)
-    tpl = template.load(settings.template, region=settings.region)
+    settings = config.settings(template=args.template, **template_values.flags(args))
+    tpl = template.load_settings(settings, ("local_invoke",))
+    if args.function in tpl.skipped:
+        raise WorkbenchError(f"{args.function} is not run: {tpl.skipped[args.function]}")
     if tpl.function(args.function) is None:
         raise WorkbenchError(f"no function {args.function!r} in {tpl.path} "
                              f"(it has {', '.join(sorted(tpl.functions))})")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from workbench import config
+from workbench.cli import template_values
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="API key values, one a line, besides the template's ApiKeys")
     parser.add_argument("--quiet", action="store_true",
                         help="print one line per invocation, not the function logs")
+    template_values.add_flags(parser)
     parser.set_defaults(run=run)
 
 
@@ -39,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = config.settings(template=args.template, host=args.host, port=args.port,
                                keepalive_s=args.keepalive_s, hot_reload=args.hot_reload,
-                               jwks=args.jwks, api_keys=args.api_keys)
+                               jwks=args.jwks, api_keys=args.api_keys,
+                               **template_values.flags(args))
     app = create_app(settings, record_dir=args.record, console=Console(show_logs=not args.quiet))
     server = uvicorn.Server(uvicorn.Config(
         app, host=settings.host, port=settings.port, http=CasePreservingProtocol,

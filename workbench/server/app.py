@@ -40,7 +40,7 @@ OWN_PREFIXES = ("/_workbench/", "/2015-03-31/functions/")
 
 def create_app(settings: Settings, *, record_dir: Path | None = None,
                console: Console | None = None) -> DevApp:
-    template = templates.load(settings.template, region=settings.region)
+    template = templates.load_settings(settings, templates.SERVE_COMMANDS)
     dashboard = Dashboard()
     runtime = Runtime(template, keepalive_s=settings.keepalive_s, region=settings.region,
                       account_id=settings.account_id,

@@ -36,6 +36,7 @@ class Console:
             lines.append(f"  Function {spec.name}: {spec.handler}, {spec.memory_mb} MB, "
                          f"{spec.timeout_s:g} s{extra}")
         lines += gateway_banner.lines(template, base_url)
+        lines.extend(template_lines(template))
         self._write("\n".join(lines) + "\n")
 
     def invocation(self, result: InvocationResult, status: int | None) -> None:
@@ -65,6 +66,12 @@ class Console:
     def _write(self, text: str) -> None:
         self.out.write(text)
         self.out.flush()
+
+
+def template_lines(template: Template) -> list[str]:
+    """What the template holds that is not run or not honoured: never silent."""
+    return [*(f"  not run: {name}: {reason}" for name, reason in template.skipped.items()),
+            *(f"  {line}" for line in template.unsupported)]
 
 
 def _path(path: str) -> str:

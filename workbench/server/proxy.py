@@ -145,6 +145,10 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
                      ) -> Exchange:
     kind = match.route.kind
     fail = render or (lambda error: error.render(kind))
+    if match.route.function in runtime.template.skipped:
+        # (templates, #14) A function the workbench does not run (another runtime, an
+        # Image, not in the template): API Gateway's answer to an integration that fails.
+        return Exchange(fail(gw.IntegrationFailure()))
     record = TraceRecord(time=arrival, function=match.route.function,
                          source="apigw-rest" if kind == "rest" else "apigw-http", event=event)
     invocation = asyncio.ensure_future(

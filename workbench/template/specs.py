@@ -103,6 +103,9 @@ class Api:
     cors: Cors | None = None
     api_keys: tuple[str, ...] = ()  # values of the template's AWS::ApiGateway::ApiKey
     api_key_source: Literal["HEADER", "AUTHORIZER"] = "HEADER"
+    # Paths whose CORS preflight (SAM's mock OPTIONS) runs an authorizer first, and which:
+    # SAM's AddDefaultAuthorizerToCorsPreflight (default true) resolved by the loader.
+    preflight_authorizers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,11 +140,15 @@ class FunctionSpec:
     ephemeral_storage_mb: int = DEFAULT_EPHEMERAL_MB  # EphemeralStorage.Size: /tmp's limit
     layer_ids: tuple[str, ...] = ()  # logical ids of `layers`, same order (Template.layers)
     url: FunctionUrl | None = None
+    # Where code_uri came from when it is not the folder itself: InlineCode / ZipFile
+    # (code_uri then holds it as index.py), or a .zip CodeUri (code_uri is its extraction).
+    inline_code: str | None = None
+    code_archive: Path | None = None
 
     @property
     def watched_paths(self) -> tuple[Path, ...]:
         """Code and layers: a change under any of them retires warm environments."""
-        return (self.code_uri, *self.layers)
+        return (self.code_archive or self.code_uri, *self.layers)
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,9 @@ class Template:
     unsupported: tuple[str, ...] = ()
     # Functions listed but not run (another runtime, an Image), with the reason.
     skipped: dict[str, str] = field(default_factory=dict)
+    # Every file the template was read from (itself, includes, OpenAPI files, nested
+    # stacks, --env-vars, samconfig): a change to one reloads it.
+    sources: tuple[Path, ...] = ()
 
     def function(self, name: str) -> FunctionSpec | None:
         """Look a function up by logical id, FunctionName, or ARN ending in either."""

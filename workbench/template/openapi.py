@@ -1,0 +1,220 @@
+"""OpenAPI 3 / Swagger 2 bodies with API Gateway's extensions, as API Gateway imports them.
+
+Read: `x-amazon-apigateway-integration` (AWS_PROXY routes, payload format version),
+`x-amazon-apigateway-any-method`, authorizers (`securityDefinitions` /
+`components.securitySchemes` with `x-amazon-apigateway-authorizer`, `security` per
+operation or for the whole API), API keys (`api_key` schemes,
+`x-amazon-apigateway-api-key-source`), `x-amazon-apigateway-cors`, SAM's CORS mock
+OPTIONS methods, request validators (`x-amazon-apigateway-request-validator(s)` with the
+operation's parameters and body model), and `x-amazon-apigateway-binary-media-types`
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions.html).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.template.specs import Authorizer, AuthorizerKind, Cors, RequestValidation
+from workbench.template.stack import function_name_in
+
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch",
+            "x-amazon-apigateway-any-method"}
+_PATH_FIELDS = {"parameters", "summary", "description", "servers", "$ref", "trace"}
+_PATH_FIELDS = {"parameters", "summary", "description", "servers", "$ref", "trace"}
+_AUTHORIZER_KINDS: dict[str, AuthorizerKind] = {
+    "token": "token", "request": "request", "cognito_user_pools": "cognito", "jwt": "jwt"}
+_PARAMETER_PLACES = {"query": "querystring", "header": "header", "path": "path"}
+
+
+@dataclass
+class Operation:
+    method: str  # upper case or ANY
+    path: str
+    function: str | None  # the function name its integration URI names
+    payload_version: str
+    security: list[dict[str, list[str]]]
+    validation: RequestValidation | None = None
+
+
+@dataclass
+class Definition:
+    operations: list[Operation] = field(default_factory=list)
+    authorizers: dict[str, Authorizer] = field(default_factory=dict)
+    api_key_schemes: set[str] = field(default_factory=set)
+    iam_schemes: set[str] = field(default_factory=set)
+    cors: Cors | None = None
+    api_key_source: str | None = None
+    binary_media_types: tuple[str, ...] = ()
+    # paths whose CORS preflight (a mock OPTIONS) carries security, and which
+    preflight_security: dict[str, list[dict[str, list[str]]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def read(body: dict[str, Any], kind: str, api: str) -> Definition:
+    out = Definition()
+    schemes = (body.get("securityDefinitions") or
+               (body.get("components") or {}).get("securitySchemes") or {})
+    for name, scheme in schemes.items():
+        _scheme(out, str(name), scheme if isinstance(scheme, dict) else {}, kind)
+    default_security = body.get("security") or []
+    validators = body.get("x-amazon-apigateway-request-validators") or {}
+    default_validator = body.get("x-amazon-apigateway-request-validator")
+    for path, item in (body.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for key, operation in item.items():
+            if key.lower() in _PATH_FIELDS:
+                continue
+            if key.lower() not in _METHODS or not isinstance(operation, dict):
+                out.notes.append(f"not emulated: {key.upper()} {path} on {api} (not an HTTP "
+                                 "method)")
+                continue
+            method = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
+            security = operation.get("security", default_security) or []
+            integration = operation.get("x-amazon-apigateway-integration") or {}
+            kind_of = str(integration.get("type", "")).lower()
+            if kind_of == "aws_proxy":
+                validator = operation.get("x-amazon-apigateway-request-validator",
+                                          default_validator)
+                out.operations.append(Operation(
+                    method, str(path), function_name_in(integration.get("uri")),
+                    str(integration.get("payloadFormatVersion",
+                                        "2.0" if kind == "http" else "1.0")),
+                    list(security),
+                    _validation(body, item, operation, validators.get(validator))))
+            elif kind_of == "mock" and method == "OPTIONS":
+                responses = integration.get("responses") or {}
+                out.cors = out.cors or cors_of_mock(
+                    (responses.get("default") or {}).get("responseParameters") or {})
+                if security:
+                    out.preflight_security[str(path)] = list(security)
+            else:
+                what = f"{kind_of.upper()} integration" if kind_of else "no integration"
+                out.notes.append(f"not emulated: {method} {path} on {api} ({what})")
+    cors = body.get("x-amazon-apigateway-cors")
+    if isinstance(cors, dict):
+        out.cors = cors_of(cors)
+    source = body.get("x-amazon-apigateway-api-key-source")
+    out.api_key_source = str(source).upper() if source else None
+    binary = body.get("x-amazon-apigateway-binary-media-types") or []
+    out.binary_media_types = tuple(str(b).replace("~1", "/") for b in binary)
+    return out
+
+
+def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> None:
+    config = scheme.get("x-amazon-apigateway-authorizer")
+    if str(scheme.get("x-amazon-apigateway-authtype", "")).lower() in ("awssigv4", "aws_iam") \
+            and not isinstance(config, dict):
+        out.iam_schemes.add(name)
+        return
+    if not isinstance(config, dict):
+        if scheme.get("type") == "apiKey" and str(scheme.get("name", "")).lower() == "x-api-key":
+            out.api_key_schemes.add(name)
+        return
+    auth_kind = _AUTHORIZER_KINDS.get(str(config.get("type", "")).lower())
+    if auth_kind is None:
+        out.notes.append(f"not emulated: authorizer {name} of type {config.get('type')}")
+        return
+    sources = config.get("identitySource")
+    if isinstance(sources, str):
+        sources = [s.strip() for s in sources.split(",") if s.strip()]
+    if not sources and auth_kind in ("token", "cognito") and scheme.get("in") == "header":
+        sources = [f"method.request.header.{scheme.get('name', 'Authorization')}"]
+    jwt = config.get("jwtConfiguration") or {}
+    audience = jwt.get("audience") or []
+    out.authorizers[name] = Authorizer(
+        name=name, kind=auth_kind, function=function_name_in(config.get("authorizerUri")),
+        identity_sources=tuple(str(s) for s in sources or ()),
+        ttl_s=int(str(config.get("authorizerResultTtlInSeconds", 300))),
+        validation_regex=config.get("identityValidationExpression"),
+        payload_version="2.0" if str(config.get("authorizerPayloadFormatVersion")) == "2.0"
+        else "1.0",
+        simple_responses=bool(config.get("enableSimpleResponses", False)),
+        issuer=jwt.get("issuer"),
+        audiences=tuple(str(a) for a in (audience if isinstance(audience, list) else [audience])),
+        user_pool_arns=tuple(str(a) for a in config.get("providerARNs") or ()))
+
+
+def cors_of(config: dict[str, Any]) -> Cors:
+    """CORS from CorsConfiguration, a Function URL's Cors or x-amazon-apigateway-cors
+    (the same keys, capitalised or not)."""
+    lowered = {k[:1].lower() + k[1:]: v for k, v in config.items()}
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = lowered.get(key) or []
+        return tuple(str(v) for v in (value if isinstance(value, list) else [value]))
+
+    methods = strings("allowMethods")
+    max_age = str(lowered.get("maxAge"))
+    return Cors(allow_origins=strings("allowOrigins"), allow_methods=methods or None,
+                allow_headers=strings("allowHeaders"), expose_headers=strings("exposeHeaders"),
+                max_age=int(max_age) if max_age.isdigit() else None,
+                allow_credentials=str(lowered.get("allowCredentials", "")).lower() == "true")
+
+
+def cors_of_mock(params: dict[str, Any]) -> Cors | None:
+    """The CORS a preflight mock answers with (SAM's `Cors` generates one per path, CDK's
+    `defaultCorsPreflightOptions` likewise): its `method.response.header.Access-Control-*`
+    response parameters, each a quoted literal."""
+    headers = {k.rsplit(".", 1)[-1].lower(): str(v).strip("'") for k, v in params.items()
+               if isinstance(k, str) and k.startswith("method.response.header.")}
+    if "access-control-allow-origin" not in headers:
+        return None
+
+    def items(name: str) -> tuple[str, ...]:
+        return tuple(v.strip() for v in headers.get(name, "").split(",") if v.strip())
+
+    age = headers.get("access-control-max-age", "")
+    return Cors(allow_origins=items("access-control-allow-origin"),
+                allow_methods=None,  # SAM lists the path's own methods: the gateway does too
+                allow_headers=items("access-control-allow-headers"),
+                expose_headers=items("access-control-expose-headers"),
+                max_age=int(age) if age.isdigit() else None,
+                allow_credentials=headers.get("access-control-allow-credentials") == "true")
+
+
+def _validation(body: dict[str, Any], item: dict[str, Any], operation: dict[str, Any],
+                validator: Any) -> RequestValidation | None:
+    if not isinstance(validator, dict):
+        return None
+    check_body = bool(validator.get("validateRequestBody"))
+    check_params = bool(validator.get("validateRequestParameters"))
+    parameters: list[tuple[str, bool]] = []
+    schema: dict[str, Any] | None = None
+    required_body = False
+    for param in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        if not isinstance(param, dict):
+            continue
+        place = param.get("in")
+        if place == "body":
+            schema, required_body = _schema(body, param.get("schema")), bool(
+                param.get("required"))
+        elif place in _PARAMETER_PLACES:
+            parameters.append((f"method.request.{_PARAMETER_PLACES[place]}.{param.get('name')}",
+                               bool(param.get("required"))))
+    request_body = operation.get("requestBody") or {}
+    content = (request_body.get("content") or {}).get("application/json") or {}
+    if content.get("schema") is not None:
+        schema, required_body = _schema(body, content["schema"]), bool(
+            request_body.get("required"))
+    if not (check_body and schema is not None) and not (check_params and parameters):
+        return None
+    return RequestValidation(body_schema=schema if check_body else None,
+                             body_required=check_body and required_body,
+                             parameters=tuple(parameters) if check_params else ())
+
+
+def _schema(body: dict[str, Any], schema: Any, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The schema with its local `$ref`s (#/definitions/X, #/components/schemas/X) inlined."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
+            target: Any = body
+            for part in ref[2:].split("/"):
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            return _schema(body, target, (*seen, ref))
+        return {k: _schema(body, v, seen) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_schema(body, v, seen) for v in schema]  # type: ignore[return-value]
+    return schema  # type: ignore[no-any-return]

@@ -1,0 +1,240 @@
+"""SAM to CloudFormation through AWS's own transform, `aws-sam-translator`.
+
+The translator is what CloudFormation and SAM CLI run: SAM's generated ids
+(`ServerlessRestApi`, `<Function>Role`, `<Function>Alias<name>` ...), implicit APIs,
+Globals, and `Auth`/`Cors` expanded into OpenAPI. It runs offline: managed policy names
+resolve from the map it ships, and nothing here reaches an AWS service. It accepts only
+S3 code locations, so each local `CodeUri`/`ContentUri` is handed to it as a placeholder
+`s3://workbench-local/<n>` and mapped back afterwards; a missing CodeUri is the
+template's own folder (as SAM CLI takes it); a local `DefinitionUri` is read and inlined as
+`DefinitionBody` (as SAM CLI does); a local `AWS::Serverless::Application` becomes the
+nested `AWS::CloudFormation::Stack` the transform would make of it. The result is cached,
+keyed by everything it is built from, so an unchanged template costs no transform.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench import config
+from workbench.errors import TemplateError
+from workbench.template import documents
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+PLACEHOLDER_BUCKET = "workbench-local"
+_FORMAT = 2  # of the cached translation: bump when what is cached changes
+Fail = Callable[[str | None, str | None, str], TemplateError]
+Resolve = Callable[[Any, str, str], Any]
+
+
+@dataclass
+class Translated:
+    document: dict[str, Any]
+    # placeholder S3 key -> (the SAM resource it came from, local path as written)
+    code: dict[str, tuple[str, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what was dropped before the transform
+
+
+def transforms(document: dict[str, Any]) -> list[str]:
+    raw = document.get("Transform")
+    names = raw if isinstance(raw, list) else [raw] if raw else []
+    return [str(n.get("Name")) if isinstance(n, dict) else str(n) for n in names]
+
+
+def is_sam(document: dict[str, Any]) -> bool:
+    """The template asks for the SAM transform, or (as SAM CLI takes it) uses SAM types."""
+    resources = document.get("Resources") or {}
+    return SAM_TRANSFORM in transforms(document) or any(
+        isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::Serverless::")
+        for r in resources.values())
+
+
+def translate(document: dict[str, Any], *, root: Path, parameters: dict[str, Any],
+              region: str, resolve: Resolve, fail: Fail,
+              sources: list[Path]) -> Translated:
+    known = {k: v for k, v in parameters.items() if isinstance(v, (str, list))}
+    prepared = Translated(json.loads(json.dumps(document)))
+    _prepare(prepared, root, resolve, fail, sources)
+    for section in ("Resources", "Globals"):
+        if isinstance(prepared.document.get(section), dict):
+            prepared.document[section] = _with_parameters(prepared.document[section], known)
+    key = hashlib.sha256(json.dumps([_FORMAT, prepared.document, known, region, _version()],
+                                    sort_keys=True, default=str).encode()).hexdigest()[:24]
+    cached = config.cache_dir() / "templates" / f"sam-{key}.json"
+    try:
+        prepared.document, prepared.notes = json.loads(cached.read_text(encoding="utf-8"))
+        return prepared
+    except (OSError, ValueError):
+        pass
+    prepared.document = _run_translator(prepared, known, region, fail)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps([prepared.document, prepared.notes]), encoding="utf-8")
+    partial.replace(cached)
+    return prepared
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("aws-sam-translator")
+
+
+# Properties the workbench can serve without, tried away (in this order) before a
+# resource the transform refuses is dropped whole.
+_EXTRAS = ("Cors", "CorsConfiguration", "Auth")
+_ROUNDS = 8
+
+
+def _run_translator(prepared: Translated, parameters: dict[str, Any], region: str,
+                    fail: Fail) -> dict[str, Any]:
+    """Translate; a resource the transform refuses (as CloudFormation would refuse the
+    template) is served without the property at fault, or left out, and reported."""
+    for _ in range(_ROUNDS):
+        refused = _translate_once(prepared.document, parameters, region, fail)
+        if isinstance(refused, dict):
+            return refused
+        for logical_id, reason in refused:
+            resource = prepared.document["Resources"].get(logical_id)
+            props = resource.get("Properties") if isinstance(resource, dict) else None
+            extra = next((p for p in _EXTRAS if isinstance(props, dict) and p in props), None)
+            if extra is not None and isinstance(props, dict):
+                del props[extra]
+                prepared.notes.append(f"ignored: {extra} on {logical_id} (the SAM transform "
+                                      f"refuses it: {reason})")
+            elif len(prepared.document["Resources"]) == 1:
+                raise fail(None, None, f"the SAM transform refused it: {reason}")
+            else:
+                prepared.document["Resources"].pop(logical_id, None)
+                prepared.notes.append(f"not emulated: {logical_id} (the SAM transform "
+                                      f"refuses it: {reason})")
+    raise fail(None, None, "the SAM transform refused it after leaving out "
+               f"{len(prepared.notes)} resources")
+
+
+def _translate_once(document: dict[str, Any], parameters: dict[str, Any], region: str,
+                    fail: Fail) -> dict[str, Any] | list[tuple[str, str]]:
+    """The translated template, or the (resource, reason) pairs it refused."""
+    import boto3
+    from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
+    from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
+    translator = Translator(managed_policy_map=None, sam_parser=Parser(),
+                            boto_session=boto3.session.Session(region_name=region),
+                            metrics=metrics)
+    try:
+        result: dict[str, Any] = translator.translate(
+            json.loads(json.dumps(document)), parameter_values=dict(parameters),
+            passthrough_metadata=True)
+        return result
+    except InvalidDocumentException as exc:
+        refused = [(str(getattr(cause, "_logical_id", "")), cause.message)
+                   for cause in exc.causes]
+        if all(logical_id in document.get("Resources", {}) for logical_id, _ in refused):
+            return refused
+        reasons = "; ".join(reason for _, reason in refused)
+        raise fail(None, None, f"the SAM transform refused it: {reasons}") from None
+    except ExceptionWithMessage as exc:
+        raise fail(None, None, f"the SAM transform refused it: {exc.message}") from None
+    finally:
+        metrics.publish()
+
+
+def _with_parameters(value: Any, known: dict[str, Any]) -> Any:
+    """Refs to parameters replaced by their values, as SAM CLI does before the transform
+    (the transform itself resolves them only in some properties)."""
+    if isinstance(value, list):
+        return [_with_parameters(v, known) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1 and isinstance(value.get("Ref"), str) and value["Ref"] in known:
+        return known[value["Ref"]]
+    return {k: _with_parameters(v, known) for k, v in value.items()}
+
+
+def _prepare(prepared: Translated, root: Path, resolve: Resolve, fail: Fail,
+             sources: list[Path]) -> None:
+    document = prepared.document
+    document["Transform"] = SAM_TRANSFORM  # the language extensions have run already
+    resources = document.get("Resources") or {}
+    function_globals = ((document.get("Globals") or {}).get("Function") or {})
+    if "CodeUri" in function_globals:
+        function_globals["CodeUri"] = _placeholder(
+            prepared, "Globals", resolve(function_globals["CodeUri"], "Globals", "CodeUri"))
+    for logical_id, resource in list(resources.items()):
+        if not isinstance(resource, dict):
+            continue
+        kind = resource.get("Type")
+        props = resource.setdefault("Properties", {}) if kind else {}
+        if not isinstance(props, dict):
+            continue
+        if kind == "AWS::Serverless::Function":
+            _function_code(prepared, logical_id, props, function_globals, resolve)
+        elif kind == "AWS::Serverless::LayerVersion" and "ContentUri" in props:
+            props["ContentUri"] = _placeholder(
+                prepared, logical_id, resolve(props["ContentUri"], logical_id, "ContentUri"))
+        elif kind in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
+            _inline_definition(logical_id, props, root, resolve, fail, sources)
+        elif kind == "AWS::Serverless::StateMachine" and isinstance(
+                props.get("DefinitionUri"), str):
+            props["DefinitionUri"] = _placeholder(prepared, logical_id, props["DefinitionUri"])
+        elif kind == "AWS::Serverless::Application":
+            _application(prepared, logical_id, resource, resolve)
+
+
+def _function_code(prepared: Translated, logical_id: str, props: dict[str, Any],
+                   function_globals: dict[str, Any], resolve: Resolve) -> None:
+    image = props.get("PackageType", function_globals.get("PackageType")) == "Image"
+    if "CodeUri" in props:
+        props["CodeUri"] = _placeholder(prepared, logical_id,
+                                        resolve(props["CodeUri"], logical_id, "CodeUri"))
+    elif not image and "InlineCode" not in props and "CodeUri" not in function_globals:
+        props["CodeUri"] = _placeholder(prepared, logical_id, ".")  # SAM CLI: the template's folder
+
+
+def _placeholder(prepared: Translated, source: str, uri: Any) -> Any:
+    """A local path as the translator accepts it; S3 locations and maps pass unchanged."""
+    if not isinstance(uri, str) or uri.startswith("s3://"):
+        return uri
+    key = str(len(prepared.code))
+    prepared.code[key] = (source, uri)
+    return f"s3://{PLACEHOLDER_BUCKET}/{key}"
+
+
+def _inline_definition(logical_id: str, props: dict[str, Any], root: Path, resolve: Resolve,
+                       fail: Fail, sources: list[Path]) -> None:
+    uri = props.get("DefinitionUri")
+    if uri is None or "DefinitionBody" in props:
+        return
+    uri = resolve(uri, logical_id, "DefinitionUri")
+    if not isinstance(uri, str) or uri.startswith("s3://"):
+        return  # an S3 location: left to the transform, reported as not emulated later
+    path = (root / uri).resolve()
+    sources.append(path)
+    body = documents.read(path, what="DefinitionUri")
+    props["DefinitionBody"] = documents.expand_includes(body, path.parent, fail, (path,), sources)
+    del props["DefinitionUri"]
+
+
+def _application(prepared: Translated, logical_id: str, resource: dict[str, Any],
+                 resolve: Resolve) -> None:
+    props = resource["Properties"]
+    location = resolve(props.get("Location"), logical_id, "Location")
+    if isinstance(location, str):
+        resource["Type"] = "AWS::CloudFormation::Stack"
+        resource["Properties"] = {"TemplateURL": location,
+                                  **({"Parameters": props["Parameters"]}
+                                     if "Parameters" in props else {})}
+        return
+    del prepared.document["Resources"][logical_id]
+    prepared.notes.append(f"not emulated: AWS::Serverless::Application {logical_id} "
+                          "(a Serverless Application Repository app cannot be fetched offline)")
