@@ -21,16 +21,17 @@ MAX_BATCH = int(os.environ.get("NER_MAX_BATCH", "300"))
 MAX_SENTENCE_CHARS = int(os.environ.get("NER_MAX_SENTENCE_CHARS", "2000"))
 
 
-def load_pipeline(spec: str | None) -> Any:
+DEFAULT_MODEL = "en_core_web_sm"  # spaCy's English pipeline, installed with the function
+
+
+def load_pipeline(spec: str) -> Any:
     """NER_MODEL: an installed spaCy package (en_core_web_sm), a path, or s3://bucket/key."""
-    if not spec:
-        return spacy.load(Path(__file__).parent / "model")
     if not spec.startswith("s3://") and "/" not in spec and not Path(spec).exists():
         return spacy.load(spec)  # a package name
     return spacy.load(artifacts.resolve(spec))
 
 
-NLP = load_pipeline(os.environ.get("NER_MODEL"))
+NLP = load_pipeline(os.environ.get("NER_MODEL") or DEFAULT_MODEL)
 
 
 def read_batch(event: Any) -> list[str]:

@@ -21,6 +21,7 @@ COMMANDS = (
     "functions",
     "models",
     "package",
+    "build",
     "simulate",
     "replay",
     "trace",

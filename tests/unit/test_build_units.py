@@ -1,0 +1,105 @@
+"""The build's pure parts: platform tags per runtime, sizes against the limits, the built
+template's paths, the cache key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.build import built_template, deps, sizes
+from workbench.build.elf import glibc_version
+from workbench.build.platforms import Target
+
+
+@pytest.mark.parametrize("runtime, glibc, image", [
+    ("python3.9", (2, 26), "Amazon Linux 2"), ("python3.11", (2, 26), "Amazon Linux 2"),
+    ("python3.12", (2, 34), "Amazon Linux 2023"), ("python3.14", (2, 34), "Amazon Linux 2023"),
+])
+def test_the_runtime_decides_the_glibc(runtime: str, glibc: tuple[int, int], image: str) -> None:
+    target = Target(runtime, "x86_64")
+    assert (target.glibc, target.image) == (glibc, image)
+    assert target.platforms[0] == f"manylinux_2_{glibc[1]}_x86_64"
+    assert f"manylinux_2_{glibc[1] + 1}_x86_64" not in target.platforms
+
+
+def test_every_manylinux_tag_up_to_the_glibc_with_the_legacy_aliases() -> None:
+    platforms = Target("python3.11", "x86_64").platforms
+    assert {"manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux2010_x86_64",
+            "manylinux1_x86_64", "manylinux_2_24_x86_64"} <= set(platforms)
+    arm = Target("python3.12", "arm64").platforms
+    assert arm[0] == "manylinux_2_34_aarch64" and "manylinux2014_aarch64" in arm
+    assert not any("x86_64" in p or "manylinux2010" in p for p in arm)
+    assert Target("python3.12", "arm64").abi == "cp312"
+
+
+@pytest.mark.parametrize("name, version", [
+    ("GLIBC_2.28", (2, 28)), ("GLIBC_2.2.5", (2, 2)), ("GLIBC_PRIVATE", None),
+    ("GLIBCXX_3.4.21", None), ("GCC_3.0", None),
+])
+def test_glibc_version_names(name: str, version: tuple[int, int] | None) -> None:
+    assert glibc_version(name) == version
+
+
+def test_over_the_unzipped_limit_lists_the_largest_and_the_remedies() -> None:
+    largest = [(f"pkg{i}", sizes.Size(30_000_000 - i, 1)) for i in range(12)]
+    assert sizes.over_limit("F", sizes.Size(sizes.UNZIPPED_LIMIT, 0), largest) is None
+    problem = sizes.over_limit("F", sizes.Size(sizes.UNZIPPED_LIMIT + 1, 0), largest)
+    assert problem is not None and "262,144,001 bytes" in problem
+    assert "pkg9" in problem and "pkg10" not in problem  # the ten largest
+    assert "container image" in problem and "S3" in problem
+    assert sizes.upload_note("F", sizes.ZIPPED_DIRECT_LIMIT) is None
+    assert "through S3" in (sizes.upload_note("F", sizes.ZIPPED_DIRECT_LIMIT + 1) or "")
+
+
+def test_zipped_size_is_close_to_a_real_zip(tmp_path: Path) -> None:
+    import zipfile
+
+    (tmp_path / "a.txt").write_text("lambda " * 5000)
+    (tmp_path / "b.bin").write_bytes(bytes(range(256)) * 40)
+    measured = sizes.measure(tmp_path)
+    archive = tmp_path.parent / "real.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("a.txt", "b.bin"):
+            zf.write(tmp_path / name, name)
+    assert measured.unzipped == 35000 + 10240
+    assert abs(measured.zipped - archive.stat().st_size) < 200
+
+
+def test_built_template_points_at_the_build_folders(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    source = tmp_path / "template.yaml"
+    source.write_text(
+        "Resources:\n"
+        "  Layer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: src}}\n"
+        "  Built:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src, Handler: app.handler, Layers: [!Ref Layer]}\n"
+        "  Other:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src, Handler: app.handler}\n"
+        "  Remote:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: s3://bucket/key.zip, Handler: app.handler}\n")
+    build_dir = tmp_path / ".aws-sam" / "build"
+    build_dir.mkdir(parents=True)
+    from cfn_tools import load_yaml
+
+    written = load_yaml(built_template.write(source, build_dir, {"Built", "Layer"}).read_text())
+    resources = written["Resources"]
+    assert resources["Built"]["Properties"]["CodeUri"] == "Built"
+    assert resources["Layer"]["Properties"]["ContentUri"] == "Layer"
+    assert resources["Other"]["Properties"]["CodeUri"] == "../../src"
+    assert resources["Remote"]["Properties"]["CodeUri"] == "s3://bucket/key.zip"
+    assert resources["Built"]["Properties"]["Layers"] == [{"Ref": "Layer"}]
+
+
+def test_the_cache_key_is_what_the_install_is_built_from(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("-r base.txt\nsix==1.16.0\n")
+    (tmp_path / "base.txt").write_text("idna==3.7\n")
+    target = Target("python3.11", "x86_64")
+    first = deps.key(requirements, target, True)
+    assert first == deps.key(requirements, target, True)
+    assert first != deps.key(requirements, target, False)
+    assert first != deps.key(requirements, Target("python3.12", "x86_64"), True)
+    assert first != deps.key(requirements, Target("python3.11", "arm64"), True)
+    (tmp_path / "base.txt").write_text("idna==3.8\n")  # an included file counts too
+    assert first != deps.key(requirements, target, True)

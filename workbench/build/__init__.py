@@ -1,0 +1,96 @@
+"""Docker-free Lambda builds: each function and layer as it would deploy.
+
+The flow of `build_template`, for the functions asked for (all by default):
+  layers     each layer they use, once, in template order (`assemble.layer`)
+  functions  dependencies installed for the function's platform, checked and slimmed
+             (`deps`, cached by what they are built from), its code on top
+             (`assemble.function`)
+  sizes      the function with its layers against Lambda's 262,144,000-byte limit
+  swap       everything was built in a staging folder; only now does it replace
+             `.aws-sam/build/<LogicalId>/`, and `.aws-sam/build/template.yaml` is written
+A failure anywhere raises `BuildError` (one line) and leaves the previous build as it was.
+A function over Lambda's size limit is still built (it runs here), with `problems` set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from workbench.build import assemble, built_template
+from workbench.build.errors import BuildError
+from workbench.build.pip import Say
+from workbench.build.result import BuildResult, BuiltFunction, BuiltLayer
+from workbench.template import FunctionSpec, Template
+
+__all__ = ["BuildError", "BuildResult", "BuiltFunction", "BuiltLayer", "build_template",
+           "default_build_dir"]
+
+
+def default_build_dir(template: Template) -> Path:
+    return template.path.parent.resolve() / ".aws-sam" / "build"
+
+
+def build_template(template: Template, functions: Iterable[str] | None = None, *,
+                   slim: bool = True, say: Say = print,
+                   build_dir: Path | None = None) -> BuildResult:
+    specs = _selected(template, functions)
+    build_dir = (build_dir or default_build_dir(template)).resolve()
+    stage = build_dir / f".staging-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    try:
+        layers: dict[str, BuiltLayer] = {}
+        for spec in specs:
+            for layer_id in spec.layer_ids:
+                if layer_id not in layers:
+                    layers[layer_id] = assemble.layer(template.layers[layer_id], stage,
+                                                      slim=slim, say=say)
+        built = {spec.name: assemble.function(spec, [layers[i] for i in spec.layer_ids],
+                                              stage, slim=slim, say=say) for spec in specs}
+        result = _swap(template, stage, build_dir, built, layers)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    for function in result.functions.values():
+        say(f"==> {function.summary()}")
+        for note in function.notes:
+            say(f"  {note}")
+        for problem in function.problems:
+            say(f"  error: {problem}")
+    return result
+
+
+def _selected(template: Template, names: Iterable[str] | None) -> list[FunctionSpec]:
+    if names is None:
+        return list(template.functions.values())
+    specs = []
+    for name in names:
+        spec = template.function(name)
+        if spec is None:
+            raise BuildError(f"{template.path}: no function {name!r} (functions: "
+                             f"{', '.join(template.functions)})")
+        specs.append(spec)
+    return specs or list(template.functions.values())
+
+
+def _swap(template: Template, stage: Path, build_dir: Path,
+          functions: dict[str, BuiltFunction], layers: dict[str, BuiltLayer]) -> BuildResult:
+    """Move the staged folders into place; the result names their final paths."""
+    def place(logical_id: str) -> Path:
+        final = build_dir / logical_id
+        if final.is_symlink() or final.is_file():
+            final.unlink()
+        shutil.rmtree(final, ignore_errors=True)
+        (stage / logical_id).rename(final)
+        return final
+
+    moved_layers = {i: replace(layer, path=place(i)) for i, layer in layers.items()}
+    moved = {name: replace(f, task_root=place(name),
+                           layers=tuple(moved_layers[i].path
+                                        for i in template.functions[name].layer_ids))
+             for name, f in functions.items()}
+    path = built_template.write(template.path, build_dir, set(moved) | set(moved_layers))
+    return BuildResult(build_dir, path, moved, moved_layers)

@@ -1,0 +1,101 @@
+"""One function or one layer, put together in a staging folder.
+
+A function's folder is its dependencies (linked from the cache) with its code copied on
+top, as `sam build` lays out /var/task. A layer with `Metadata: BuildMethod: python3.x`
+gets its requirements installed under `python/` with its own files beside them (SAM's
+layout for Python layers, /opt/python on Lambda); a layer without a BuildMethod is copied
+as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from workbench.build import checks, code, deps, elf, sizes
+from workbench.build.errors import BuildError
+from workbench.build.pip import Say
+from workbench.build.platforms import Target
+from workbench.build.result import BuiltFunction, BuiltLayer
+from workbench.template import SUPPORTED_RUNTIMES, FunctionSpec, LayerSpec
+
+
+def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
+    out = stage / spec.logical_id
+    method = spec.build_method
+    if method is None:
+        say(f"==> layer {spec.logical_id}: copying {spec.content_uri}")
+        copied = code.copy_code(spec.content_uri, out)
+        return BuiltLayer(spec.logical_id, out, _measure(copied, out))
+    if method not in SUPPORTED_RUNTIMES:
+        raise BuildError(f"layer {spec.logical_id}: Metadata.BuildMethod {method!r} is not "
+                         f"built by the workbench (one of {', '.join(SUPPORTED_RUNTIMES)}, or "
+                         "none to copy the folder as it is)")
+    architecture = (spec.compatible_architectures or ("x86_64",))[0]
+    target = Target(method, architecture)
+    say(f"==> layer {spec.logical_id}: {method} build of {spec.content_uri}")
+    installed = _dependencies(spec.content_uri, target, slim, say)
+    if installed is not None:
+        code.link_tree(installed.site, out / "python")
+    copied = code.copy_code(spec.content_uri, out / "python")
+    size = _measure(copied, out) + (installed.size if installed else sizes.Size())
+    return BuiltLayer(spec.logical_id, out, size, installed.packages if installed else {},
+                      tuple(installed.notes if installed else ()))
+
+
+def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim: bool,
+             say: Say) -> BuiltFunction:
+    out = stage / spec.name
+    target = Target(spec.runtime, spec.architecture)
+    say(f"==> {spec.name}: {target.describe()}, code {spec.code_uri}")
+    installed = _dependencies(spec.code_uri, target, slim, say)
+    if installed is not None:
+        code.link_tree(installed.site, out)
+    copied = code.copy_code(spec.code_uri, out)
+    out.mkdir(parents=True, exist_ok=True)
+    _check_own_binaries(spec.name, copied, out, layers, target)
+    layer_size = sum((built.size for built in layers), sizes.Size())
+    notes = list(installed.notes if installed else ())
+    for built in layers:
+        notes += built.notes
+    result = BuiltFunction(
+        name=spec.name, task_root=out, layers=tuple(built.path for built in layers),
+        runtime=spec.runtime, architecture=spec.architecture, code=_measure(copied, out),
+        dependencies=installed.size if installed else sizes.Size(), layer_size=layer_size,
+        packages=installed.packages if installed else {}, model=code.model_link(spec.code_uri),
+        notes=tuple(notes))
+    # Over the unzipped limit, the folder is still complete and runs here; it cannot
+    # deploy as a .zip, which `problems` says (and `workbench build` fails on).
+    problem = sizes.over_limit(spec.name, result.total, result.largest(layers))
+    upload = sizes.upload_note(spec.name, result.code.zipped + result.dependencies.zipped)
+    return replace(result, notes=(*result.notes, *([upload] if upload else [])),
+                   problems=(problem,) if problem else ())
+
+
+def _dependencies(source: Path, target: Target, slim: bool, say: Say) -> deps.Installed | None:
+    requirements = source / "requirements.txt"
+    if not requirements.is_file():
+        say("  dependencies: none (no requirements.txt)")
+        return None
+    return deps.ensure(requirements, target, slimmed=slim, say=say)
+
+
+def _check_own_binaries(name: str, copied: list[Path], root: Path, layers: list[BuiltLayer],
+                        target: Target) -> None:
+    """The dependencies were checked when installed; binaries in the code (or in layers
+    copied as they are) are checked here, against the whole function."""
+    own = {path for path in copied if elf.is_elf(path)}
+    layer_files = {path for built in layers for path in elf.elf_files(built.path)}
+    if not own and not layer_files:
+        return
+    report = checks.check([root, *(b.path for b in layers)], target, only=own | layer_files)
+    if report.problems:
+        more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
+        raise BuildError(f"{name}: {report.problems[0]}{more}")
+
+
+def _measure(files: list[Path], root: Path) -> sizes.Size:
+    total = sizes.Size()
+    for path in files:
+        total += sizes.file_size(path, str(path.relative_to(root)))
+    return total

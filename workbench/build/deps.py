@@ -1,0 +1,122 @@
+"""A requirements file installed for a target, checked, slimmed and cached.
+
+The cache key is what the install is built from: the requirements file (and the files it
+includes with -r/-c), the runtime, the architecture, slim or not, and FORMAT (bumped when
+the build's output changes). A code-only change therefore reuses the install: linking it
+into the build folder takes a fraction of a second. An install is built in a `.partial`
+folder and renamed when complete, so an interrupted build is never taken for a cached one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from workbench.build import checks, local_wheels, pip, sizes, slim, vendor
+from workbench.build.errors import BuildError
+from workbench.build.platforms import Target
+from workbench.config import cache_dir
+
+FORMAT = "1"
+
+
+@dataclass
+class Installed:
+    """One cached install: its folder and what was learnt building it."""
+
+    path: Path
+    size: sizes.Size = sizes.Size()
+    packages: dict[str, sizes.Size] = field(default_factory=dict)  # distribution -> size
+    notes: list[str] = field(default_factory=list)  # vendored libraries, built sdists
+
+    def save(self) -> None:
+        meta = {"size": asdict(self.size), "notes": self.notes,
+                "packages": {k: asdict(v) for k, v in self.packages.items()}}
+        (self.path / "build.json").write_text(json.dumps(meta, indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> Installed:
+        meta = json.loads((path / "build.json").read_text())
+        return cls(path, sizes.Size(**meta["size"]),
+                   {k: sizes.Size(**v) for k, v in meta["packages"].items()}, meta["notes"])
+
+    @property
+    def site(self) -> Path:
+        return self.path / "site"
+
+
+def key(requirements: Path, target: Target, slimmed: bool) -> str:
+    digest = hashlib.sha256(f"{FORMAT}|{target.runtime}|{target.architecture}|{slimmed}"
+                            .encode())
+    for path in _included(requirements):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure(requirements: Path, target: Target, *, slimmed: bool, say: pip.Say) -> Installed:
+    folder = cache_dir() / "build" / "deps" / f"{target.abi}-{target.machine}-" \
+        f"{key(requirements, target, slimmed)}"
+    if (folder / "build.json").exists():
+        say(f"  dependencies: cached ({folder.name})")
+        return Installed.load(folder)
+    say(f"  dependencies: installing {requirements.name} for {target.describe()}")
+    started = time.monotonic()
+    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        installed = _build(requirements, target, slimmed, partial, say)
+        shutil.rmtree(folder, ignore_errors=True)
+        partial.rename(folder)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    installed.path = folder
+    say(f"  dependencies: {installed.size.text()} in {time.monotonic() - started:.0f} s")
+    return installed
+
+
+def _build(requirements: Path, target: Target, slimmed: bool, partial: Path,
+           say: pip.Say) -> Installed:
+    installed = Installed(partial)
+    wheels = [cache_dir() / "build" / "wheels" / f"{target.abi}-{target.machine}",
+              local_wheels.ensure_for(requirements, say)]
+    pip.install(requirements, target, installed.site, find_links=wheels,
+                compile_pyc=not slimmed, say=say)
+    report = checks.check([installed.site], target)
+    if report.missing:
+        installed.notes += vendor.vendor(report.missing, installed.site, target, say)
+        report = checks.check([installed.site], target)
+    if report.problems:
+        more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
+        raise BuildError(f"{requirements}: {report.problems[0]}{more}")
+    if slimmed:
+        slim.slim(installed.site, target, say)
+    installed.packages = sizes.by_distribution(installed.site)
+    installed.size = sum(installed.packages.values(), sizes.Size())
+    installed.save()
+    return installed
+
+
+def _included(requirements: Path) -> list[Path]:
+    """The file and those it pulls in with -r / -c (pip's nested requirement files)."""
+    found: list[Path] = []
+    pending = [requirements]
+    while pending:
+        path = pending.pop()
+        if path in found:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BuildError(f"{path}: cannot read: {exc}") from None
+        found.append(path)
+        for line in text.splitlines():
+            parts = line.split("#")[0].split()
+            if len(parts) == 2 and parts[0] in ("-r", "-c", "--requirement", "--constraint"):
+                pending.append((path.parent / parts[1]).resolve())
+    return found
