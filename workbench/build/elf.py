@@ -73,9 +73,9 @@ def read(path: Path) -> ElfInfo | None:
             return ElfInfo(
                 path=path,
                 machine=MACHINES.get(elf["e_machine"], str(elf["e_machine"])),
-                soname=next((str(t.soname) for t in tags
+                soname=next((_value(t, "soname") for t in tags
                              if t.entry.d_tag == "DT_SONAME"), None),
-                needed=tuple(str(t.needed) for t in tags
+                needed=tuple(_value(t, "needed") for t in tags
                              if t.entry.d_tag == "DT_NEEDED"),
                 rpath=_paths(tags, "DT_RPATH", "rpath"),
                 runpath=_paths(tags, "DT_RUNPATH", "runpath"),
@@ -84,11 +84,16 @@ def read(path: Path) -> ElfInfo | None:
         return None
 
 
+def _value(tag: Any, name: str) -> str:
+    """A dynamic tag's string (pyelftools sets it as an attribute named after the tag)."""
+    return str(getattr(tag, name))
+
+
 def _paths(tags: Sequence[Any], kind: str, attribute: str) -> tuple[str, ...]:
     found: list[str] = []
     for tag in tags:
         if tag.entry.d_tag == kind:
-            found += [p for p in str(getattr(tag, attribute)).split(":") if p]
+            found += [p for p in _value(tag, attribute).split(":") if p]
     return tuple(found)
 
 
