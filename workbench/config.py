@@ -6,8 +6,10 @@ settings here only override the workbench's own behaviour.
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass
+import resource
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_PREFIX = "WORKBENCH_"
@@ -20,6 +22,26 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_ACCOUNT_CONCURRENCY = 1000
 # How long a stopping dev server lets accepted Event invocations finish.
 DEFAULT_EVENT_DRAIN_S = 10.0
+# The dev server's HTTP limits (workbench.server.protocol). A request's headers must all
+# arrive within HEADER_TIMEOUT of its first byte (slowloris), its body within BODY_TIMEOUT
+# of the headers; a connection with no request in progress closes after IDLE_TIMEOUT
+# (uvicorn's and Node's keep-alive default). 16 KB of request line and headers is Node's
+# limit; API Gateway's own 10,240 bytes are checked again on its routes.
+DEFAULT_HEADER_TIMEOUT_S = 10.0
+DEFAULT_BODY_TIMEOUT_S = 30.0
+DEFAULT_IDLE_TIMEOUT_S = 5.0
+DEFAULT_MAX_HEADER_BYTES = 16384
+# In-flight requests get this long to finish when the server is asked to stop.
+DEFAULT_SHUTDOWN_GRACE_S = 10.0
+
+
+def default_max_connections() -> int:
+    """Half the process's descriptor limit (512 under Linux's usual 1,024): the other half
+    is for execution environments, 5 descriptors each."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 4096
+    return max(16, min(4096, soft // 2))
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -52,6 +74,12 @@ class Settings:
     env_vars: Path | None = None
     config_env: str | None = None
     config_file: Path | None = None
+    header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
+    max_connections: int = field(default_factory=default_max_connections)
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
 
 
 def settings(**flags: object) -> Settings:
@@ -71,6 +99,12 @@ def settings(**flags: object) -> Settings:
         "env_vars": env("ENV_VARS"),
         "config_env": env("CONFIG_ENV"),
         "config_file": env("CONFIG_FILE"),
+        "header_timeout_s": env("HEADER_TIMEOUT"),
+        "body_timeout_s": env("BODY_TIMEOUT"),
+        "idle_timeout_s": env("IDLE_TIMEOUT"),
+        "max_connections": env("MAX_CONNECTIONS"),
+        "max_header_bytes": env("MAX_HEADER_BYTES"),
+        "shutdown_grace_s": env("SHUTDOWN_GRACE"),
     }
     merged: dict[str, object] = {}
     for key, value in {**from_env, **{k: v for k, v in flags.items() if v is not None}}.items():
@@ -79,10 +113,17 @@ def settings(**flags: object) -> Settings:
     return Settings(**_coerce(merged))  # type: ignore[arg-type]  # _coerce checked them
 
 
+# Limits that must be positive, finite numbers.
+POSITIVE = ("header_timeout_s", "body_timeout_s", "idle_timeout_s", "max_connections",
+            "max_header_bytes", "shutdown_grace_s")
+
+
 def _coerce(values: dict[str, object]) -> dict[str, object]:
     types = {"template": Path, "port": int, "keepalive_s": float, "account_concurrency": int,
              "event_drain_s": float, "jwks": Path, "api_keys": Path, "env_vars": Path,
-             "config_file": Path}
+             "config_file": Path, "header_timeout_s": float, "body_timeout_s": float,
+             "idle_timeout_s": float, "max_connections": int, "max_header_bytes": int,
+             "shutdown_grace_s": float}
     out: dict[str, object] = {}
     for key, value in values.items():
         if key == "parameter_overrides":
@@ -98,4 +139,9 @@ def _coerce(values: dict[str, object]) -> dict[str, object]:
                 raise WorkbenchError(f"{key}: not a valid value: {value!r}") from None
         else:
             out[key] = value
+        number = out[key]
+        if key in POSITIVE and isinstance(number, int | float) and not 0 < number < math.inf:
+            from workbench.errors import WorkbenchError
+
+            raise WorkbenchError(f"{key}: must be a positive number, not {value!r}")
     return out

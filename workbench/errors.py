@@ -51,6 +51,19 @@ class InvalidRequestContent(AwsError):
     error_type = "InvalidRequestContentException"
 
 
+class ValidationError(AwsError):
+    """A parameter outside its documented pattern or length ("1 validation error detected:
+    Value '...' at 'functionName' failed to satisfy constraint: ...")."""
+
+    status = 400
+    error_type = "ValidationException"
+
+
+class InvalidParameterValue(AwsError):
+    status = 400
+    error_type = "InvalidParameterValueException"
+
+
 class RequestTooLarge(AwsError):
     status = 413
     error_type = "RequestEntityTooLargeException"
@@ -62,6 +75,14 @@ class ServiceException(AwsError):
 
     status = 500
     error_type = "ServiceException"
+
+
+class Stopped(ServiceException):
+    """The dev server stopped, and its grace period ended, before the function answered."""
+
+    def __init__(self, function: str) -> None:
+        super().__init__(f"The Lambda Workbench stopped before {function} answered "
+                         "(its shutdown grace period ended)")
 
 
 class TooManyRequests(AwsError):

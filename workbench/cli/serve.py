@@ -29,23 +29,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--quiet", action="store_true",
                         help="print one line per invocation, not the function logs")
     template_values.add_flags(parser)
+    limits = parser.add_argument_group("limits (defaults: the README's 'Limits')")
+    for flag, dest, kind, what in LIMIT_FLAGS:
+        limits.add_argument(flag, dest=dest, type=kind, metavar="N", help=what)
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    import uvicorn
+LIMIT_FLAGS = (
+    ("--header-timeout", "header_timeout_s", float, "seconds for a request's headers"),
+    ("--body-timeout", "body_timeout_s", float, "seconds for a request's body"),
+    ("--idle-timeout", "idle_timeout_s", float, "seconds an idle connection stays open"),
+    ("--max-connections", "max_connections", int, "open connections before 503"),
+    ("--max-header-bytes", "max_header_bytes", int, "request line and headers before 431"),
+    ("--grace", "shutdown_grace_s", float, "seconds in-flight requests get at shutdown"),
+)
 
+
+def run(args: argparse.Namespace) -> int:
     from workbench.server.app import create_app
     from workbench.server.console import Console
-    from workbench.server.protocol import CasePreservingProtocol
+    from workbench.server.run import serve
 
     settings = config.settings(template=args.template, host=args.host, port=args.port,
                                keepalive_s=args.keepalive_s, hot_reload=args.hot_reload,
                                jwks=args.jwks, api_keys=args.api_keys,
-                               **template_values.flags(args))
+                               **template_values.flags(args),
+                               **{dest: getattr(args, dest) for _, dest, _, _ in LIMIT_FLAGS})
     app = create_app(settings, record_dir=args.record, console=Console(show_logs=not args.quiet))
-    server = uvicorn.Server(uvicorn.Config(
-        app, host=settings.host, port=settings.port, http=CasePreservingProtocol,
-        log_level="warning", lifespan="on", timeout_graceful_shutdown=5))
-    server.run()
-    return 0 if server.started else 2
+    return 0 if serve(app, settings) else 2

@@ -55,6 +55,10 @@ class Console:
         """Lambda's own failure (the function never ran): one line, never a traceback."""
         self._write(f"[{function}] {error.error_type} -> {status}: {error.message}\n")
 
+    def stopping(self, in_flight: int, grace_s: float) -> None:
+        self._write(f"Stopping: {in_flight} request{'s' if in_flight != 1 else ''} in flight "
+                    f"get up to {grace_s:g} s (Ctrl-C again to stop now)\n")
+
     def reloaded(self, function: str, changed: list[Path]) -> None:
         names = ", ".join(p.name for p in changed[:3]) + (" ..." if len(changed) > 3 else "")
         self._write(f"[{function}] code changed ({names}): next invocation starts cold\n")

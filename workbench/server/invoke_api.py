@@ -8,6 +8,7 @@ service's errors (404, 400, 413, 429) as `x-amzn-ErrorType` plus a JSON message.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -21,12 +22,13 @@ from workbench.errors import (
     AwsError,
     InvalidRequestContent,
     RequestTooLarge,
-    ResourceNotFound,
     ServiceException,
+    Stopped,
     TooManyRequests,
 )
 from workbench.runtime.pool import MAX_REQUEST_BYTES, Runtime
 from workbench.runtime.types import InvocationResult
+from workbench.server import function_names
 from workbench.server.body import read_body
 from workbench.server.context import ServerContext
 from workbench.server.event_invocations import ACCEPTED, EventInvocations
@@ -90,7 +92,9 @@ async def serve(ctx: ServerContext, name: str, scope: Scope, receive: Receive,
 
 
 def error_answer(error: AwsError) -> InvokeAnswer:
-    body: dict[str, str] = {"Type": "User", "message": error.message}
+    # "Type" says whose fault it was: the caller's, or (5xx) the service's own.
+    body: dict[str, str] = {"Type": "Service" if error.status >= 500 else "User",
+                            "message": error.message}
     if isinstance(error, TooManyRequests):
         body["Reason"] = error.reason
     return InvokeAnswer(error.status, json.dumps(body).encode(),
@@ -120,11 +124,9 @@ async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type
 async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: str,
                   log_type: str, qualifier: str | None, client_context: str | None,
                   events: EventInvocations) -> InvokeAnswer:
-    spec = runtime.template.function(name)
-    if spec is None or qualifier not in (None, "", "$LATEST"):
-        raise ResourceNotFound(f"Function not found: arn:aws:lambda:{runtime.region}:"
-                               f"{runtime.account_id}:function:{name}"
-                               + (f":{qualifier}" if qualifier else ""))
+    target = function_names.resolve(name, qualifier, runtime.template, region=runtime.region,
+                                    account_id=runtime.account_id)
+    spec = target.spec
     if invocation_type not in INVOCATION_TYPES:
         raise InvalidRequestContent(f"1 validation error detected: Value '{invocation_type}' at "
                                     "'invocationType' failed to satisfy constraint: Member must "
@@ -138,7 +140,12 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
         events.submit(runtime, spec.name, payload, _event(payload))
         return InvokeAnswer(ACCEPTED, b"")
     arrival = time.time()
-    result = await runtime.invoke(spec.name, payload, client_context=client_context)
+    invocation = asyncio.ensure_future(
+        runtime.invoke(spec.name, payload, client_context=client_context))
+    try:
+        result = await asyncio.shield(invocation)
+    except asyncio.CancelledError:  # the server is stopping and its grace period is over
+        raise Stopped(spec.name) from None
     headers = {"X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
     if result.function_error:
         headers["X-Amz-Function-Error"] = result.function_error

@@ -13,7 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from workbench.errors import AwsError, RequestTooLarge, ServiceException, TooManyRequests
+from workbench.errors import (
+    AwsError,
+    RequestTooLarge,
+    ServiceException,
+    Stopped,
+    TooManyRequests,
+)
 from workbench.gateway import cors, function_urls
 from workbench.gateway import errors as gw
 from workbench.gateway.access import Access
@@ -162,10 +168,9 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
     except RequestTooLarge:
         return _failed(record, fail(gw.LambdaPayloadTooLarge()))
     except ServiceException as error:
-        record.error_type = error.error_type
-        failed = _failed(record, fail(gw.LambdaServiceError()))
-        failed.error = error
-        return failed
+        return _service_error(record, fail, error)
+    except asyncio.CancelledError:  # the server is stopping and its grace period is over
+        return _service_error(record, fail, Stopped(match.route.function))
     except TimeoutError:
         return _failed(record, fail(gw.IntegrationTimeout()))
     _fill(record, result)
@@ -187,6 +192,14 @@ def _default_kind(runtime: Runtime) -> ApiKind:
     API's answer (the stricter one)."""
     kinds = {api.kind for api in runtime.template.apis.values()}
     return "rest" if "rest" in kinds or not kinds else "http"
+
+
+def _service_error(record: TraceRecord, fail: Callable[[gw.GatewayError], HttpResponse],
+                   error: ServiceException) -> Exchange:
+    record.error_type = error.error_type
+    failed = _failed(record, fail(gw.LambdaServiceError()))
+    failed.error = error
+    return failed
 
 
 def _failed(record: TraceRecord, response: HttpResponse) -> Exchange:

@@ -105,6 +105,7 @@ def _function(stack: Stack, logical_id: str, code: codes.Code,
         provisioned_concurrency=_provisioned(stack, logical_id, name, function_name),
         function_name=function_name if isinstance(function_name, str) else None,
         url=_url(stack, logical_id, name, function_name),
+        aliases=_aliases(stack, name, function_name),
     )
 
 
@@ -226,6 +227,12 @@ def _provisioned(stack: Stack, logical_id: str, name: str, function_name: Any) -
                                        config.get("ProvisionedConcurrentExecutions", 0), 0,
                                        10000))
     return total
+
+
+def _aliases(stack: Stack, name: str, function_name: Any) -> tuple[str, ...]:
+    names = (stack.value(alias, "Name") for alias, _ in stack.of_type("AWS::Lambda::Alias")
+             if _targets(stack, alias, "FunctionName", name, function_name))
+    return tuple(sorted(n for n in names if isinstance(n, str)))
 
 
 def _targets(stack: Stack, logical_id: str, prop: str, name: str, function_name: Any) -> bool:

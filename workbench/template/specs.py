@@ -144,6 +144,9 @@ class FunctionSpec:
     # (code_uri then holds it as index.py), or a .zip CodeUri (code_uri is its extraction).
     inline_code: str | None = None
     code_archive: Path | None = None
+    # The names of its AWS::Lambda::Alias resources (SAM makes one for AutoPublishAlias):
+    # with $LATEST, the qualifiers the Invoke API accepts.
+    aliases: tuple[str, ...] = ()
 
     @property
     def watched_paths(self) -> tuple[Path, ...]:

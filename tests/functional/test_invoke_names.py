@@ -1,0 +1,68 @@
+"""Hostile names over real HTTP: the Invoke API answers as Lambda, boto3 reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from botocore.config import Config
+
+from tests.servers import serve
+from workbench.pytest_plugin import ServerProcess
+
+pytestmark = pytest.mark.functional
+TEMPLATE = Path(__file__).parent / "apps" / "pressure.yaml"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    yield from serve(tmp_path_factory, TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def lam(server: ServerProcess) -> Any:
+    return boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=Config(retries={"max_attempts": 0}, read_timeout=60))
+
+
+def test_a_10_kb_name_is_a_short_400(server: ServerProcess) -> None:
+    response = httpx.post(f"{server.url}/2015-03-31/functions/{'a' * 10_000}/invocations",
+                          content=b"{}", timeout=60)
+    assert response.status_code == 400
+    assert response.headers["x-amzn-ErrorType"] == "ValidationException"
+    assert len(response.content) < 500
+
+
+def test_an_encoded_slash_reaches_validation(server: ServerProcess) -> None:
+    response = httpx.post(f"{server.url}/2015-03-31/functions/Echo%2F..%2Fx/invocations",
+                          content=b"{}", timeout=60)
+    assert (response.status_code, response.headers["x-amzn-ErrorType"]) == (
+        400, "ValidationException")
+
+
+@pytest.mark.parametrize("name,qualifier,error", [
+    ("arn:aws:lambda:eu-west-1:123456789012:function:Echo", None, "ResourceNotFoundException"),
+    ("arn:aws:lambda:us-east-1:210987654321:function:Echo", None, "ResourceNotFoundException"),
+    ("Echo", "v9", "ResourceNotFoundException"),
+    ("Echo:live", "$LATEST", "InvalidParameterValueException"),
+    ("not a name", None, "ValidationException"),
+])
+def test_boto3_sees_lambdas_errors(lam: Any, name: str, qualifier: str | None,
+                                   error: str) -> None:
+    with pytest.raises(lam.exceptions.ClientError) as caught:
+        lam.invoke(FunctionName=name, Payload=b"{}",
+                   **({"Qualifier": qualifier} if qualifier else {}))
+    assert caught.value.response["Error"]["Code"] == error
+
+
+def test_boto3_invokes_by_arn_and_alias(lam: Any) -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:Echo"
+    for call in ({"FunctionName": arn}, {"FunctionName": "Echo", "Qualifier": "live"},
+                 {"FunctionName": f"{arn}:live"}):
+        response = lam.invoke(Payload=b'{"action": "work", "seconds": 0}', **call)
+        assert response["StatusCode"] == 200 and "FunctionError" not in response
