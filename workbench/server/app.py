@@ -86,6 +86,7 @@ class DevApp:
             for task in [*ctx.background, *([watcher] if watcher else [])]:
                 task.cancel()
             await ctx.runtime.close()
+            ctx.console.flush()
             if ctx.recorder is not None:
                 ctx.recorder.close()
 

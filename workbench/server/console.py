@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -13,9 +14,14 @@ from workbench.template import Template
 
 
 class Console:
+    """Lines go out once per turn of the event loop, not one write each: under load a
+    terminal (or log file) gets one write for many invocations instead of two per
+    invocation, and nothing waits longer than the loop's current turn."""
+
     def __init__(self, out: TextIO = sys.stdout, *, show_logs: bool = True) -> None:
         self.out = out
         self.show_logs = show_logs
+        self._pending: list[str] = []
 
     def banner(self, template: Template, base_url: str) -> None:
         lines = [f"Lambda Workbench serving {template.path} on {base_url}"]
@@ -68,8 +74,23 @@ class Console:
             self._write("".join(f"  {function} | {line}\n" for line in text.splitlines()))
 
     def _write(self, text: str) -> None:
-        self.out.write(text)
-        self.out.flush()
+        if self._pending:  # a flush is already due this turn
+            self._pending.append(text)
+            return
+        try:
+            asyncio.get_running_loop().call_soon(self.flush)
+        except RuntimeError:  # no loop (the CLI, a test): at once
+            self.out.write(text)
+            self.out.flush()
+            return
+        self._pending.append(text)
+
+    def flush(self) -> None:
+        """Write what is pending (the loop does this each turn; shutdown once more)."""
+        if self._pending:
+            text, self._pending = "".join(self._pending), []
+            self.out.write(text)
+            self.out.flush()
 
 
 def template_lines(template: Template) -> list[str]:
