@@ -124,7 +124,8 @@ class Environment:
         """Everything INIT needs: the Runtime API, /tmp, the output pipe, the process and
         its memory watch. Returns when the process was spawned (INIT's start)."""
         await self._server.start()
-        self._tmp = Path(tempfile.mkdtemp(prefix=f"workbench-{self.id}-"))
+        # (templates, #14) a nested stack's function is "Child/Function": no "/" in a name.
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"workbench-{self.id.replace('/', '-')}-"))
         env = lambda_environment(self.spec, runtime_api=self._server.address, region=self.region,
                                  tmp=self._tmp, log_stream=self.log_stream,
                                  extra=self.extra_env,

@@ -239,5 +239,24 @@ class Runtime:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    async def update(self, template: Template) -> None:
+        """(templates, #14) The template was reloaded: a new function gets a pool, a changed
+        one is retired (its next call is cold, with the new spec), a removed one goes."""
+        old, self.template = self.pools, template
+        self.pools = {}
+        for name, spec in template.functions.items():
+            pool = old.pop(name, None) or FunctionPool(spec)
+            self.pools[name] = pool
+            if pool.spec != spec:
+                pool.spec = spec
+                await self.retire(name)
+            elif not pool.alive and spec.provisioned_concurrency:
+                await self._provision(pool)
+        for pool in old.values():  # removed: idle environments stop, busy ones after
+            idle, pool.idle = pool.idle, []
+            for env in pool.alive:
+                env.retired = True
+            await asyncio.gather(*(env.stop() for env in idle))
+
     def environments(self) -> list[dict[str, Any]]:
         return [env.describe() for pool in self.pools.values() for env in pool.alive]

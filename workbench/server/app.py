@@ -32,6 +32,7 @@ from workbench.server.console import Console
 from workbench.server.context import ServerContext
 from workbench.server.dashboard import Dashboard
 from workbench.server.protocol import header_pairs
+from workbench.template.reload import watch_template
 from workbench.trace import TraceWriter
 
 # Paths the workbench answers itself; every other path is an API Gateway request.
@@ -46,13 +47,17 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
                       account_id=settings.account_id,
                       account_concurrency=settings.account_concurrency,
                       on_environment=dashboard.environment)
-    access = Access(template, runtime, region=settings.region, account_id=settings.account_id,
-                    jwks=settings.jwks, api_keys=settings.api_keys)
-    ctx = ServerContext(settings, template, runtime, Router(template), access,
+    ctx = ServerContext(settings, template, runtime, Router(template),
+                        _access(settings, template, runtime),
                         console or Console(),
                         _open_recording(record_dir) if record_dir is not None else None,
                         dashboard=dashboard)
     return DevApp(ctx)
+
+
+def _access(settings: Settings, template: templates.Template, runtime: Runtime) -> Access:
+    return Access(template, runtime, region=settings.region, account_id=settings.account_id,
+                  jwks=settings.jwks, api_keys=settings.api_keys)
 
 
 class DevApp:
@@ -61,6 +66,7 @@ class DevApp:
     def __init__(self, context: ServerContext) -> None:
         self.context = context
         self.own = endpoints.build(context, self.lifespan)
+        self._code_watcher: asyncio.Future[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -76,19 +82,39 @@ class DevApp:
         ctx = self.context
         ctx.console.banner(ctx.template, f"http://{ctx.settings.host}:{ctx.settings.port}")
         await ctx.runtime.start()
-        watcher = (asyncio.ensure_future(watch_code(ctx.runtime, ctx.console))
-                   if ctx.settings.hot_reload else None)
+        watchers = []
+        if ctx.settings.hot_reload:
+            self._watch_code()
+            watchers.append(asyncio.ensure_future(watch_template(
+                ctx.template, lambda: templates.load_settings(ctx.settings,
+                                                              templates.SERVE_COMMANDS),
+                self._reloaded, ctx.console.note)))
         try:
             yield
         finally:
             # Accepted Event invocations finish (within a deadline) before the runtime goes.
             await ctx.events.drain(ctx.settings.event_drain_s)
-            for task in [*ctx.background, *([watcher] if watcher else [])]:
+            for task in [*ctx.background, *watchers, *filter(None, [self._code_watcher])]:
                 task.cancel()
             await ctx.runtime.close()
             ctx.console.flush()
             if ctx.recorder is not None:
                 ctx.recorder.close()
+
+
+    def _watch_code(self) -> None:
+        if self._code_watcher is not None:
+            self._code_watcher.cancel()
+        self._code_watcher = asyncio.ensure_future(
+            watch_code(self.context.runtime, self.context.console))
+
+    async def _reloaded(self, fresh: templates.Template) -> None:
+        """(templates, #14) The template changed: routes, functions and checks follow it."""
+        ctx = self.context
+        await ctx.runtime.update(fresh)
+        ctx.template, ctx.router = fresh, Router(fresh)
+        ctx.access = _access(ctx.settings, fresh, ctx.runtime)
+        self._watch_code()  # the code folders may have changed too
 
 
 async def gateway(ctx: ServerContext, scope: Scope, receive: Receive, send: Send) -> None:

@@ -73,6 +73,9 @@ class Console:
         if self.show_logs:
             self._write("".join(f"  {function} | {line}\n" for line in text.splitlines()))
 
+    def note(self, line: str) -> None:
+        self._write(line + "\n")
+
     def _write(self, text: str) -> None:
         if self._pending:  # a flush is already due this turn
             self._pending.append(text)

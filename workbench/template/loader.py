@@ -76,7 +76,7 @@ def _stack(loaded: _Loaded, path: Path, given: dict[str, Any], prefix: str,
         return TemplateError(where, resource, prop, message)
 
     sources = [path]
-    document = documents.read(path)
+    document = documents.read(Path(where))
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise fail(None, "Resources", "the template has no Resources map")
     document = documents.expand_includes(document, path.parent, fail, (path,), sources)

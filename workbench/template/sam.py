@@ -28,7 +28,8 @@ from workbench.template import documents
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "workbench-local"
-_FORMAT = 2  # of the cached translation: bump when what is cached changes
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+_FORMAT = 3  # of the cached translation: bump when what is cached changes
 Fail = Callable[[str | None, str | None, str], TemplateError]
 Resolve = Callable[[Any, str, str], Any]
 
@@ -60,10 +61,10 @@ def translate(document: dict[str, Any], *, root: Path, parameters: dict[str, Any
               sources: list[Path]) -> Translated:
     known = {k: v for k, v in parameters.items() if isinstance(v, (str, list))}
     prepared = Translated(json.loads(json.dumps(document)))
-    _prepare(prepared, root, resolve, fail, sources)
     for section in ("Resources", "Globals"):
         if isinstance(prepared.document.get(section), dict):
             prepared.document[section] = _with_parameters(prepared.document[section], known)
+    _prepare(prepared, root, resolve, fail, sources)
     key = hashlib.sha256(json.dumps([_FORMAT, prepared.document, known, region, _version()],
                                     sort_keys=True, default=str).encode()).hexdigest()[:24]
     cached = config.cache_dir() / "templates" / f"sam-{key}.json"
@@ -151,14 +152,15 @@ def _translate_once(document: dict[str, Any], parameters: dict[str, Any], region
 
 def _with_parameters(value: Any, known: dict[str, Any]) -> Any:
     """Refs to parameters replaced by their values, as SAM CLI does before the transform
-    (the transform itself resolves them only in some properties)."""
+    (the transform itself resolves them only in some properties), and properties set to
+    AWS::NoValue removed."""
     if isinstance(value, list):
-        return [_with_parameters(v, known) for v in value]
+        return [_with_parameters(v, known) for v in value if v != _NO_VALUE]
     if not isinstance(value, dict):
         return value
     if len(value) == 1 and isinstance(value.get("Ref"), str) and value["Ref"] in known:
         return known[value["Ref"]]
-    return {k: _with_parameters(v, known) for k, v in value.items()}
+    return {k: _with_parameters(v, known) for k, v in value.items() if v != _NO_VALUE}
 
 
 def _prepare(prepared: Translated, root: Path, resolve: Resolve, fail: Fail,
@@ -189,6 +191,27 @@ def _prepare(prepared: Translated, root: Path, resolve: Resolve, fail: Fail,
             props["DefinitionUri"] = _placeholder(prepared, logical_id, props["DefinitionUri"])
         elif kind == "AWS::Serverless::Application":
             _application(prepared, logical_id, resource, resolve)
+    _events_left_out(prepared)
+
+
+def _events_left_out(prepared: Translated) -> None:
+    """SAM adds an event's route to an API's own DefinitionBody only with MergeDefinitions
+    (the transform's `__MANAGE_SWAGGER`): say so rather than lose the route silently."""
+    resources = prepared.document.get("Resources") or {}
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for event_id, event in ((resource.get("Properties") or {}).get("Events") or {}).items():
+            props = event.get("Properties") or {} if isinstance(event, dict) else {}
+            ref = props.get("RestApiId", props.get("ApiId"))
+            target = ref.get("Ref") if isinstance(ref, dict) else None
+            api = resources.get(target) if isinstance(target, str) else None
+            api_props = api.get("Properties") or {} if isinstance(api, dict) else {}
+            if "DefinitionBody" in api_props and not api_props.get("MergeDefinitions"):
+                prepared.notes.append(
+                    f"not emulated: Events.{event_id} on {logical_id} ({props.get('Method')} "
+                    f"{props.get('Path')}: SAM adds no route to {target}'s own "
+                    "DefinitionBody unless MergeDefinitions is set)")
 
 
 def _function_code(prepared: Translated, logical_id: str, props: dict[str, Any],

@@ -39,9 +39,15 @@ class TemplateValues:
 def gather(template: Path, *, commands: Sequence[str], overrides: Iterable[str] = (),
            env_vars: Path | None = None, config_env: str | None = None,
            config_file: Path | None = None) -> TemplateValues:
-    """Flags over samconfig, as SAM CLI merges them."""
-    config, sources = _samconfig(template, commands, config_env, config_file)
-    parameters = parse_overrides(_as_list(config.get("parameter_overrides")), "samconfig")
+    """Flags over the command's samconfig section over its global one. Parameters merge
+    key by key (SAM CLI replaces the whole list; a superset of its habit)."""
+    sections, sources = _samconfig(template, commands, config_env, config_file)
+    config: dict[str, Any] = {}
+    parameters: dict[str, str] = {}
+    for section in sections:
+        config.update(section)
+        parameters.update(parse_overrides(_as_list(section.get("parameter_overrides")),
+                                          "samconfig"))
     parameters.update(parse_overrides(overrides, PARAMETER_FLAG))
     env_file = env_vars or (Path(str(config["env_vars"])) if config.get("env_vars") else None)
     if env_file is not None and not env_file.is_absolute() and env_vars is None:
@@ -96,11 +102,11 @@ def _env_text(value: Any) -> str:
 
 
 def _samconfig(template: Path, commands: Sequence[str], config_env: str | None,
-               config_file: Path | None) -> tuple[dict[str, Any], list[Path]]:
+               config_file: Path | None) -> tuple[list[dict[str, Any]], list[Path]]:
     path = config_file or next((template.parent / name for name in CONFIG_NAMES
                                 if (template.parent / name).is_file()), None)
     if path is None:
-        return {}, []
+        return [], []
     try:
         text = path.read_text(encoding="utf-8")
         document = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
@@ -114,12 +120,9 @@ def _samconfig(template: Path, commands: Sequence[str], config_env: str | None,
         raise WorkbenchError(f"{path}: not a samconfig file (environments of sections)")
     if config_env is not None and env not in document:
         raise WorkbenchError(f"{path}: no environment '{env}' (--config-env)")
-    merged: dict[str, Any] = {}
-    for command in ("global", *commands):
-        section = (document.get(env, {}).get(command) or {}).get("parameters") or {}
-        if isinstance(section, dict):
-            merged.update(section)
-    return merged, [path]
+    sections = [(document.get(env, {}).get(command) or {}).get("parameters") or {}
+                for command in ("global", *commands)]
+    return [s for s in sections if isinstance(s, dict)], [path]
 
 
 def _as_list(value: Any) -> list[str]:
