@@ -94,6 +94,8 @@ def _stack(loaded: _Loaded, path: Path, given: dict[str, Any], prefix: str,
         translated = sam.translate(document, root=path.parent, parameters=parameters,
                                    region=region, resolve=strict, fail=fail, sources=sources)
         document, code, notes = translated.document, translated.code, translated.notes
+        if prefix:  # the transform's notes name the child's own logical ids
+            notes = [f"{note} [in {prefix.rstrip('/')}]" for note in notes]
     stack = Stack(Path(where), document, values, region, account_id, prefix, code, notes, sources)
     stack.resolver = _resolver(document, parameters, pseudo, fail, region, values,
                                stack.attribute)

@@ -171,8 +171,12 @@ class Template:
     sources: tuple[Path, ...] = ()
 
     def function(self, name: str) -> FunctionSpec | None:
-        """Look a function up by logical id, FunctionName, or ARN ending in either."""
+        """Look a function up by logical id, FunctionName, or ARN ending in either; a
+        nested stack's function also by its own logical id alone when that is unique (as
+        SAM CLI finds `Child/Function` by `Function`)."""
         name = name.rsplit(":function:", 1)[-1].split(":", 1)[0]
         if name in self.functions:
             return self.functions[name]
-        return next((f for f in self.functions.values() if f.function_name == name), None)
+        found = next((f for f in self.functions.values() if f.function_name == name), None)
+        nested = [f for f in self.functions.values() if f.name.endswith("/" + name)]
+        return found or (nested[0] if len(nested) == 1 else None)
