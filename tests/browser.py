@@ -65,6 +65,10 @@ class Chromium:
                                   if t.get("type") == "page"], 30, "a chromium page")
         return connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=30)
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         """One DevTools command; its result (events in between are not needed here)."""
         number = next(self._ids)

@@ -125,11 +125,12 @@ def test_sse_resumes_from_last_event_id(http: httpx.Client) -> None:
         received: list[str] = []
         for line in stream.iter_lines():
             received.append(line)
-            if line == f"id: {seq}":
+            if received[-2:-1] == [f"id: {seq}"]:  # the data line after that id
                 break
-    data = [json.loads(line[6:]) for line in received if line.startswith("data: ")]
-    assert received[0] == "retry: 1000" and data[0]["kind"] == "hello"
-    assert data[0]["last_seq"] >= seq
+    batches = [json.loads(line[6:]) for line in received if line.startswith("data: ")]
+    assert received[0] == "retry: 1000" and batches[0][0]["kind"] == "hello"
+    assert batches[0][0]["last_seq"] >= seq
+    assert [e["seq"] for e in batches[-1]][-1] == seq  # a batch's id is its last event's
 
 
 @pytest.mark.parametrize("query", ["since=-1", "since=abc", "since=1e3", "follow=maybe",

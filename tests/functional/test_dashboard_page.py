@@ -97,11 +97,11 @@ def test_page_shows_cold_warm_and_throttled(server: ServerProcess, browser: Chro
         and text, 30, "the cold invocation's log")
     assert "START RequestId:" in log and "Init Duration:" in log and "worked on" in log
 
-    chart = browser.evaluate("""(() => { const f = document.querySelector(
-        '#charts figure[data-function=Slow]'); return f && {cold: f.querySelectorAll(
-        'circle.cold').length, warm: f.querySelectorAll('circle.warm').length,
-        throttle: f.querySelectorAll('line.throttle').length}; })()""")
-    assert chart == {"cold": 1, "warm": WARM_CALLS, "throttle": 1}
+    count = """(() => { const f = document.querySelector('#charts figure[data-function=Slow]');
+        return f && {cold: f.querySelectorAll('circle.cold').length, warm: f.querySelectorAll(
+        'circle.warm').length, throttle: f.querySelectorAll('line.throttle').length}; })()"""
+    expected = {"cold": 1, "warm": WARM_CALLS, "throttle": 1}
+    wait_for(lambda: browser.evaluate(count) == expected, 30, f"a latency chart of {expected}")
 
     browser.screenshot(tmp_path / "dashboard.png")
     if request.config.getoption("--update-fixtures"):

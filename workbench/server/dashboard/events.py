@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from typing import Any
 
 from workbench.runtime.types import InvocationResult
@@ -27,7 +27,8 @@ Event = dict[str, Any]
 class EventLog:
     def __init__(self, capacity: int = CAPACITY, log_budget: int = LOG_BUDGET_CHARS) -> None:
         self._events: deque[Event] = deque(maxlen=capacity)
-        self._logs: OrderedDict[int, str] = OrderedDict()  # seq -> log, oldest first
+        self._capacity = capacity
+        self._logs: dict[int, str] = {}  # seq -> log, oldest first (insertion order)
         self._log_chars = 0
         self._log_budget = log_budget
         self._seq = 0
@@ -38,11 +39,13 @@ class EventLog:
         return self._seq
 
     def append(self, event: Event, log: str | None = None) -> None:
-        self._seq += 1
-        event["seq"] = self._seq
+        seq = self._seq = self._seq + 1
+        event["seq"] = seq
         self._events.append(event)
+        if self._logs:  # the event that just left the buffer takes its log along
+            self._forget_log(seq - self._capacity)
         if log:
-            self._keep_log(self._seq, log)
+            self._keep_log(seq, log)
         if self._wakeup is not None:
             self._wakeup.set_result(None)
             self._wakeup = None
@@ -76,10 +79,12 @@ class EventLog:
                 log[-MAX_LOG_CHARS:]
         self._logs[seq] = log
         self._log_chars += len(log)
-        oldest_kept = self._events[0]["seq"]
-        while self._logs and (self._log_chars > self._log_budget
-                              or next(iter(self._logs)) < oldest_kept):
-            _, dropped = self._logs.popitem(last=False)
+        while self._log_chars > self._log_budget:
+            self._forget_log(next(iter(self._logs)))
+
+    def _forget_log(self, seq: int) -> None:
+        dropped = self._logs.pop(seq, None)
+        if dropped is not None:
             self._log_chars -= len(dropped)
 
 
@@ -88,33 +93,35 @@ def invocation_event(record: TraceRecord | None, result: InvocationResult | None
     """What the stream says about one request that reached (or was refused by) Lambda."""
     if record is None and result is None:
         return None  # no invocation happened (no route, a malformed request)
-    event: Event = {"kind": "invocation", "time": record.time if record else time.time(),
-                    "status": status, "throttled": bool(record and record.throttled)}
+    event: Event = {"kind": "invocation", "status": status}
     if record is not None:  # error_type here: refused before running (result has its own)
-        event.update(function=record.function, source=record.source,
-                     error_type=record.error_type, **_route(record.event, record.source))
+        route, path = _route(record.event, record.source)
+        event.update(time=record.time, throttled=record.throttled, function=record.function,
+                     source=record.source, route=route, path=path, error_type=record.error_type)
+    else:
+        event.update(time=time.time(), throttled=False)
     if result is not None:
+        init_ms = result.init_duration_ms
         event.update(
             function=result.function, request_id=result.request_id,
             environment=result.environment_id, cold=result.cold,
             duration_ms=round(result.duration_ms, 3),
-            init_duration_ms=(round(result.init_duration_ms, 3)
-                              if result.init_duration_ms is not None else None),
+            init_duration_ms=round(init_ms, 3) if init_ms is not None else None,
             error_type=result.error_type, max_memory_used_mb=result.max_memory_used_mb,
             memory_size_mb=result.memory_size_mb)
     return event
 
 
-def _route(event: Any, source: str) -> dict[str, str]:
+def _route(event: Any, source: str) -> tuple[str, str]:
     """The route as API Gateway names it, and the path it was called with."""
     if not isinstance(event, dict):
-        return {"route": "", "path": ""}
+        return "", ""
     if source == "apigw-http":  # HTTP API v2: routeKey is "METHOD /path" or "$default"
-        return {"route": str(event.get("routeKey", "")), "path": str(event.get("rawPath", ""))}
+        return str(event.get("routeKey", "")), str(event.get("rawPath", ""))
     if source == "apigw-rest":
-        return {"route": f"{event.get('httpMethod', '')} {event.get('resource', '')}",
-                "path": str(event.get("path", ""))}
-    return {"route": "", "path": ""}
+        return f"{event.get('httpMethod', '')} {event.get('resource', '')}", \
+            str(event.get("path", ""))
+    return "", ""
 
 
 def environment_event(description: dict[str, object], change: str) -> Event:

@@ -1,7 +1,8 @@
 """`GET /_workbench/events`: the event buffer as JSON lines, or as server-sent events.
 
-One line (or one SSE message) per event, oldest first, from `?since=SEQ` (exclusive;
-SSE: the `Last-Event-ID` a reconnecting EventSource sends). Without `follow` the
+One line per event, oldest first, from `?since=SEQ` (exclusive); as SSE, one message per
+batch (a JSON array, its id the last seq in it, which a reconnecting EventSource sends
+back as `Last-Event-ID`). Without `follow` the
 response ends after what is buffered; with it (and always for SSE) it stays open and
 sends new events as they come. A watcher is woken by the buffer, then waits
 `COALESCE_S` before sending, so a burst of requests costs it one write, not one each.
@@ -18,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from workbench.server.dashboard.events import Event, EventLog
 
-COALESCE_S = 0.1
+COALESCE_S = 0.25
 HEARTBEAT_S = 15.0  # an SSE comment now and then: proxies keep the stream, dead peers show
 SSE_RETRY_MS = 1000
 
@@ -44,7 +45,7 @@ class EventStream(Response):
             (b"cache-control", b"no-store"), (b"x-accel-buffering", b"no")]})
         if self.sse:
             hello = {"kind": "hello", "server": self.server_id, "last_seq": self.log.last_seq}
-            await self._send(send, f"retry: {SSE_RETRY_MS}\ndata: {_json(hello)}\n\n")
+            await self._send(send, f"retry: {SSE_RETRY_MS}\ndata: {_json([hello])}\n\n")
         left = asyncio.ensure_future(_disconnected(receive))
         closing = asyncio.ensure_future(self.closing.wait())
         try:
@@ -78,11 +79,10 @@ class EventStream(Response):
                 return
 
     def _format(self, events: list[Event], missed: int) -> str:
-        lines = [{"kind": "gap", "missed": missed}] if missed else []
-        if self.sse:
-            text = "".join(f"data: {_json(line)}\n\n" for line in lines)
-            return text + "".join(f"id: {e['seq']}\ndata: {_json(e)}\n\n" for e in events)
-        return "".join(_json(line) + "\n" for line in [*lines, *events])
+        batch = [{"kind": "gap", "missed": missed}, *events] if missed else events
+        if self.sse:  # one message per batch: one parse for the page, however many events
+            return f"id: {self.cursor}\ndata: {_json(batch)}\n\n"
+        return "".join(_json(event) + "\n" for event in batch)
 
     @staticmethod
     async def _send(send: Send, text: str) -> None:

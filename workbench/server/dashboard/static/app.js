@@ -2,12 +2,13 @@
 // stream (server-sent events). Text always goes in through textContent, never as HTML.
 "use strict";
 
-const MAX_ROWS = 500;          // invocations kept in the table
+const MAX_ROWS = 100;          // invocations kept in the table
 const MAX_POINTS = 300;        // per latency chart
 const MAX_STOPPED = 20;        // stopped environments still shown, greyed
 const state = {
   server: null, functions: [], environments: [], stopped: new Map(),
-  invocations: [], points: new Map(), totals: {calls: 0, cold: 0, throttled: 0, errors: 0},
+  invocations: [], rows: [], fresh: [],  // shown (newest first), their rows, not yet shown
+  points: new Map(), chartsStale: false, environmentsStale: false, totals: {calls: 0, cold: 0, throttled: 0, errors: 0},
 };
 
 function el(tag, attrs, ...children) {
@@ -34,9 +35,10 @@ function svg(tag, attrs, ...children) {
 
 const ms = (value) => value === null || value === undefined ? "" :
   value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 1)} ms`;
-const clock = (seconds) => {
+const pad = (n, width = 2) => String(n).padStart(width, "0");
+const clock = (seconds) => {  // by hand: toLocaleTimeString costs ~0.1 ms a call
   const d = new Date(seconds * 1000);
-  return d.toLocaleTimeString([], {hour12: false}) + "." + String(d.getMilliseconds()).padStart(3, "0");
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 };
 const age = (started) => {
   const s = Math.max(0, Date.now() / 1000 - started);
@@ -56,53 +58,50 @@ function connect() {
   const status = document.getElementById("connection");
   source.onopen = () => { status.dataset.state = "live"; status.textContent = "live"; };
   source.onerror = () => { status.dataset.state = "down"; status.textContent = "reconnecting"; };
-  source.onmessage = (message) => receive(JSON.parse(message.data));
+  // Each message is a batch: everything since the last one (at most four a second).
+  source.onmessage = (message) => JSON.parse(message.data).forEach(receive);
 }
 
 function receive(event) {
   if (event.kind === "hello") {
     if (state.server !== null && state.server !== event.server) reset();
     state.server = event.server;
-    return;
-  }
-  if (event.kind === "gap") {
+  } else if (event.kind === "gap") {
     const gap = document.getElementById("gap");
     gap.hidden = false;
     gap.textContent = `${event.missed} events were not shown (the server keeps the newest only).`;
   } else if (event.kind === "invocation") {
     invocation(event);
-  } else if (event.kind === "environment" && event.environment.state === "dead") {
-    state.stopped.set(event.environment.id, event.environment);
-    while (state.stopped.size > MAX_STOPPED) state.stopped.delete(state.stopped.keys().next().value);
+  } else if (event.kind === "environment") {
+    if (event.environment.state === "dead") {
+      state.stopped.set(event.environment.id, event.environment);
+      while (state.stopped.size > MAX_STOPPED) state.stopped.delete(state.stopped.keys().next().value);
+    }
+    refreshEnvironments();
   }
-  refreshEnvironments();
   schedule();
 }
 
 function invocation(event) {
-  // Newest arrival first. Events come as invocations end, so a long call that arrived
-  // before a quick one is reported after it: put each where its arrival time says.
-  const list = state.invocations;
-  let at = 0;
-  while (at < list.length && list[at].time > event.time) at += 1;
-  list.splice(at, 0, event);
-  list.length = Math.min(list.length, MAX_ROWS);
+  state.fresh.push(event);
   const t = state.totals;
   t.calls += 1;
   t.cold += event.cold ? 1 : 0;
   t.throttled += event.throttled ? 1 : 0;
   t.errors += event.error_type ? 1 : 0;
   const points = state.points.get(event.function) || [];
-  let end = points.length;
+  let end = points.length;  // in arrival order (see placeRows)
   while (end > 0 && points[end - 1].time > event.time) end -= 1;
   points.splice(end, 0, event);
   if (points.length > MAX_POINTS) points.shift();
   state.points.set(event.function, points);
+  state.chartsStale = true;
 }
 
 function reset() {  // the server restarted: what we hold is of the old one
-  state.invocations = []; state.points = new Map(); state.stopped = new Map();
-  state.totals = {calls: 0, cold: 0, throttled: 0, errors: 0};
+  state.invocations = []; state.rows = []; state.fresh = []; state.points = new Map();
+  state.stopped = new Map(); state.totals = {calls: 0, cold: 0, throttled: 0, errors: 0};
+  document.querySelector("#invocations tbody").replaceChildren();
   loadFunctions();
 }
 
@@ -110,7 +109,7 @@ let refreshing = false, again = false;
 async function refreshEnvironments() {  // at most twice a second, whatever the event rate
   if (refreshing) { again = true; return; }
   refreshing = true;
-  try { state.environments = await getJSON("environments"); schedule(); }
+  try { state.environments = await getJSON("environments"); state.environmentsStale = true; schedule(); }
   catch (error) { /* the stream's own status shows the server is away */ }
   setTimeout(() => {
     refreshing = false;
@@ -118,20 +117,28 @@ async function refreshEnvironments() {  // at most twice a second, whatever the 
   }, 500);
 }
 
-let pending = false;
+// The page redraws at most once a second, in one frame: each redraw of a long table costs
+// the browser a layout and a paint (measured in bench/bench_dashboard.py), whatever the
+// number of events it shows.
+const REDRAW_MS = 1000;
+let pending = false, drawn = 0;
 function schedule() {
   if (pending) return;
   pending = true;
-  requestAnimationFrame(() => { pending = false; render(); });
+  setTimeout(() => requestAnimationFrame(() => {
+    pending = false;
+    drawn = performance.now();
+    render();
+  }), Math.max(0, REDRAW_MS - (performance.now() - drawn)));
 }
 
 // -- rendering ---------------------------------------------------------------------
 
-function render() {
+function render() {  // only what changed: new rows go in, old ones out
   renderTotals();
-  renderEnvironments();
-  renderInvocations();
-  renderCharts();
+  placeRows();
+  if (state.chartsStale) { state.chartsStale = false; renderCharts(); }
+  if (state.environmentsStale) { state.environmentsStale = false; renderEnvironments(); }
 }
 
 function renderTotals() {
@@ -177,26 +184,42 @@ function renderEnvironments() {
   document.getElementById("no-environments").hidden = rows.length > 0;
 }
 
-function renderInvocations() {
+function placeRows() {
+  // Newest arrival first. Events come as invocations end, so a long call that arrived
+  // before a quick one is reported after it: each row goes where its arrival time says.
   const body = document.querySelector("#invocations tbody");
-  const open = new Set([...body.querySelectorAll("tr.log")].map((r) => r.dataset.for));
-  const rows = [];
-  for (const e of state.invocations) {
-    const key = e.request_id || `seq-${e.seq}`;
-    const row = el("tr", {class: "invocation", "data-seq": e.seq, "data-function": e.function,
-        "data-cold": e.cold ? "true" : "false", "data-throttled": e.throttled ? "true" : "false",
-        "data-status": e.status, title: e.request_id ? "click for the log" : ""},
-      el("td", {}, clock(e.time)), el("td", {}, e.function), el("td", {}, e.route || e.source),
-      el("td", {class: e.status >= 400 ? "bad" : ""}, e.status),
-      el("td", {}, ms(e.duration_ms)), el("td", {}, e.cold ? "cold" : ""),
-      el("td", {class: e.throttled ? "bad" : ""}, e.throttled ? "throttled" : ""),
-      el("td", {class: "bad"}, e.error_type || ""));
-    if (e.request_id) row.addEventListener("click", () => toggleLog(row, e));
-    rows.push(row);
-    if (open.has(key)) rows.push(logRow(e));
+  const fresh = state.fresh.sort((a, b) => a.time - b.time).slice(-MAX_ROWS);
+  state.fresh = [];
+  for (const e of fresh) {
+    let at = 0;
+    while (at < state.invocations.length && state.invocations[at].time > e.time) at += 1;
+    if (at >= MAX_ROWS) continue;
+    const row = invocationRow(e);
+    body.insertBefore(row, state.rows[at] || null);
+    state.invocations.splice(at, 0, e);
+    state.rows.splice(at, 0, row);
   }
-  body.replaceChildren(...rows);
-  document.getElementById("no-invocations").hidden = rows.length > 0;
+  while (state.rows.length > MAX_ROWS) {
+    const row = state.rows.pop();
+    state.invocations.pop();
+    if (row.nextElementSibling && row.nextElementSibling.classList.contains("log"))
+      row.nextElementSibling.remove();
+    row.remove();
+  }
+  document.getElementById("no-invocations").hidden = state.rows.length > 0;
+}
+
+function invocationRow(e) {
+  const row = el("tr", {class: "invocation", "data-seq": e.seq, "data-function": e.function,
+      "data-cold": e.cold ? "true" : "false", "data-throttled": e.throttled ? "true" : "false",
+      "data-status": e.status, title: e.request_id ? "click for the log" : ""},
+    el("td", {}, clock(e.time)), el("td", {}, e.function), el("td", {}, e.route || e.source),
+    el("td", {class: e.status >= 400 ? "bad" : ""}, e.status),
+    el("td", {}, ms(e.duration_ms)), el("td", {class: e.cold ? "cold" : ""}, e.cold ? "cold" : ""),
+    el("td", {class: e.throttled ? "bad" : ""}, e.throttled ? "throttled" : ""),
+    el("td", {class: "bad"}, e.error_type || ""));
+  if (e.request_id) row.addEventListener("click", () => toggleLog(row, e));
+  return row;
 }
 
 const logs = new Map();  // request id -> a promise of its text, fetched once
@@ -282,4 +305,5 @@ document.addEventListener("DOMContentLoaded", () => {
   // Busy and idle are not events (that would cost the request path): look once a second,
   // while the page is visible; ages move on with it.
   setInterval(() => { if (!document.hidden) refreshEnvironments(); }, 1000);
+
 });

@@ -1,0 +1,162 @@
+"""Issue 16's benchmark: the dev server's warm path with the dashboard open, beside the
+same server with nobody watching, in one run.
+
+Two watchers, each compared with nobody watching: a client doing over HTTP what the page
+does (follow the SSE stream, poll /_workbench/environments once a second): the server's
+own cost; and the real page in Debian's headless chromium, when there is one, whose
+rendering also shares the two cores with the server and the load, as on a laptop.
+Rounds come in pairs, watched and unwatched in alternating order, so drift in a shared
+machine's load falls on both sides; each ratio is the median over the pairs. CPU time
+is reported too (the server's per request, the watcher's share of a core): it does not
+move with the machine's load as latency does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from bench import loadgen
+from tests.browser import Chromium, find_chromium
+from workbench.pytest_plugin import start_server, wait_for
+
+HERE = Path(__file__).parent
+PAIRS = 8
+SEQUENTIAL = 500
+CLIENTS, PER_CLIENT = 8, 250
+TARGET_RATIO_MAX = 1.05
+# What the page does, for when no browser is installed: follow the stream, and look at
+# the environments once a second.
+PAGE_LIKE_CLIENT = """
+import sys, threading, time, httpx
+base = sys.argv[1]
+def poll():
+    while True:
+        httpx.get(base + "/_workbench/environments")
+        time.sleep(1)
+threading.Thread(target=poll, daemon=True).start()
+with httpx.stream("GET", base + "/_workbench/events", timeout=None,
+                  headers={"Accept": "text/event-stream"}) as stream:
+    for _ in stream.iter_bytes():
+        pass
+"""
+
+
+class Watcher:
+    """The dashboard, open or closed: the page in chromium, or a client doing what the page
+    does over HTTP (follow the stream, poll the environments once a second)."""
+
+    def __init__(self, base_url: str, chromium: str | None) -> None:
+        self.base_url = base_url
+        self.kind = "chromium page" if chromium else "stream and polls, no browser"
+        self._browser = Chromium(chromium) if chromium else None
+        self._client: subprocess.Popen[bytes] | None = None
+
+    def open(self) -> None:
+        if self._browser is not None:
+            browser = self._browser
+            browser.open(f"{self.base_url}/_workbench/")
+            wait_for(lambda: browser.evaluate(
+                "document.getElementById('connection').dataset.state") == "live", 30, "live")
+        else:
+            self._client = subprocess.Popen([sys.executable, "-c", PAGE_LIKE_CLIENT,
+                                             self.base_url])
+
+    def shut(self) -> None:
+        if self._browser is not None:
+            self._browser.open("about:blank")
+        elif self._client is not None:
+            self._client.terminate()
+            self._client.wait()
+            self._client = None
+
+    def cpu_s(self) -> float:
+        pid = self._browser.pid if self._browser else self._client.pid if self._client else None
+        return _tree_cpu_s(pid) if pid is not None else 0.0
+
+    def close(self) -> None:
+        self.shut()
+        if self._browser is not None:
+            self._browser.close()
+
+
+def _tree_cpu_s(pid: int) -> float:
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+    except psutil.NoSuchProcess:
+        pass
+    return total
+
+
+def _round(url: str, server_pid: int, watcher: Watcher) -> dict[str, float]:
+    server_cpu, watcher_cpu, started = _tree_cpu_s(server_pid), watcher.cpu_s(), time.monotonic()
+    sequential = asyncio.run(loadgen.run(url, clients=1, requests_per_client=SEQUENTIAL))
+    concurrent = asyncio.run(loadgen.run(url, clients=CLIENTS, requests_per_client=PER_CLIENT))
+    requests = len(sequential.latencies_ms) + len(concurrent.latencies_ms)
+    return {"p50_ms": statistics.median(sequential.latencies_ms),
+            "req_per_s": len(concurrent.latencies_ms) / concurrent.seconds,
+            "errors": sequential.errors + concurrent.errors,
+            "server_cpu_us_per_request": (_tree_cpu_s(server_pid) - server_cpu) / requests * 1e6,
+            "watcher_cpu_share": (watcher.cpu_s() - watcher_cpu)
+            / (time.monotonic() - started)}
+
+
+def _side(rounds: list[dict[str, float]]) -> dict[str, float]:
+    return {key: round(statistics.median(r[key] for r in rounds), 4) for key in rounds[0]}
+
+
+def _compare(url: str, server_pid: int, watcher: Watcher) -> dict[str, object]:
+    pairs: list[tuple[dict[str, float], dict[str, float]]] = []
+    for index in range(PAIRS):
+        measured = {}
+        for watched in ((True, False) if index % 2 == 0 else (False, True)):
+            if watched:
+                watcher.open()
+            measured[watched] = _round(url, server_pid, watcher)
+            if watched:
+                watcher.shut()
+        pairs.append((measured[True], measured[False]))
+    return {
+        "pairs": PAIRS,
+        "with_dashboard": _side([w for w, _ in pairs]),
+        "without_dashboard": _side([u for _, u in pairs]),
+        "warm_p50_ratio": round(statistics.median(w["p50_ms"] / u["p50_ms"]
+                                                  for w, u in pairs), 3),
+        "throughput_ratio": round(statistics.median(u["req_per_s"] / w["req_per_s"]
+                                                    for w, u in pairs), 3),
+    }
+
+
+def run() -> dict[str, object]:
+    results: dict[str, object] = {"target_ratio_max": TARGET_RATIO_MAX}
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(HERE / "apps" / "template.yaml", Path(tmp) / "serve.log",
+                              "--quiet", "--no-reload", cwd=Path(tmp))
+        url = f"{server.url}/echo"
+        try:
+            asyncio.run(loadgen.run(url, clients=CLIENTS, requests_per_client=50))  # warm
+            for chromium in dict.fromkeys([None, find_chromium()]):
+                watcher = Watcher(server.url, chromium)
+                try:
+                    results[watcher.kind] = _compare(url, server.process.pid, watcher)
+                finally:
+                    watcher.close()
+        finally:
+            server.stop()
+    if not find_chromium():
+        results["chromium page"] = "not measured: no chromium (make test installs it as root)"
+    return results
