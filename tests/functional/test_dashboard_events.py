@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -182,3 +183,25 @@ def test_reports_in_the_working_folder(http: httpx.Client, workdir: Path) -> Non
     for path in ["../elsewhere/sim/report.html", "notes/report.html", "out/replay/report.json",
                  "%2e%2e/elsewhere/sim/report.html", "serve.log", "nothing/report.html"]:
         assert http.get(f"/_workbench/reports/{path}").status_code == 404, path
+
+
+def test_open_streams_end_when_the_server_stops(tmp_path: Path) -> None:
+    # With a grace period far longer than the deadline below, the server only stops in
+    # time if the open streams end as shutdown begins.
+    running = start_server(APP / "template.yaml", tmp_path / "serve.log", "--no-reload",
+                           "--grace", "120", cwd=tmp_path)
+    try:
+        with httpx.Client(base_url=running.url, timeout=60) as http, \
+                http.stream("GET", "/_workbench/events", params={"follow": "true"}) as jsonl, \
+                http.stream("GET", "/_workbench/events",
+                            headers={"Accept": "text/event-stream"}) as sse:
+            sse_lines = sse.iter_lines()
+            assert next(sse_lines) == "retry: 1000"
+            running.process.send_signal(signal.SIGTERM)
+            assert list(jsonl.iter_lines()) == []  # ended, cleanly, with nothing buffered
+            assert all(not line.startswith("data") or "hello" in line for line in sse_lines)
+        wait_for(lambda: running.process.poll() is not None, 60, "the server to stop")
+    finally:
+        running.stop()
+    assert running.process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises it
+    assert "Traceback" not in running.output()
