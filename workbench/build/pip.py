@@ -55,7 +55,7 @@ def install(requirements: Path, target: Target, dest: Path, *, find_links: list[
         if code == 0:
             return
         missing = NO_MATCH.search(output)
-        if missing is None or missing.group(1) in tried:
+        if missing is None or missing.group(1) in tried or NETWORK.search(output):
             raise _failure(output, requirements, target)
         requirement = missing.group(1)
         tried.add(requirement)

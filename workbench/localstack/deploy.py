@@ -2,10 +2,14 @@
 
 What `sam deploy` would make, done with boto3 calls rather than a CloudFormation stack, so
 that a redeploy skips what did not change (model archives, code with the same CodeSha256,
-layers with the same content) and keeps the API id, so invoke URLs stay the same: the
-default models as archives in S3, the layers, the functions reading their model from S3
-at INIT (NER_MODEL / QA_MODEL = s3://...), and a REST API with a proxy integration per
-route.
+layers with the same content) and keeps the API id, so invoke URLs stay the same. It
+builds first (`workbench.build`, cached) and publishes what the build made: each function's
+package with its dependencies and each layer, as .zip archives, through S3 when one is over
+Lambda's 50 MB direct-upload limit (as AWS requires); the default models as archives in S3,
+read at INIT (QA_MODEL = s3://...); and a REST API with a proxy integration per route.
+A function over Lambda's 250 MB unzipped limit cannot deploy as a .zip (LocalStack refuses
+it as AWS would): it is deployed in place through LocalStack's hot-reload bucket instead,
+and the deploy says so.
 """
 
 from __future__ import annotations
@@ -25,13 +29,16 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from workbench import models
+from workbench.build import BuiltFunction, build_template
+from workbench.build.sizes import ZIPPED_DIRECT_LIMIT
+from workbench.config import cache_dir
 from workbench.errors import WorkbenchError
 from workbench.localstack import service
 from workbench.template import IMPLICIT_REST_API, FunctionSpec, Template
 
 BUCKET = "lambda-workbench-models"
+CODE_PREFIX = "code/"  # packages over the direct-upload limit go through S3 here
 ROLE = "arn:aws:iam::000000000000:role/lambda-workbench"
-SKIPPED = {"model", "__pycache__"}  # the model goes to S3, not into the code package
 
 
 @dataclass
@@ -81,23 +88,26 @@ def deploy(template: Template, *, endpoint: str | None = None, region: str = "us
     if service.health(int(endpoint.rsplit(":", 1)[1])) is None:
         raise WorkbenchError(f"LocalStack is not running at {endpoint}: "
                              "start it with `workbench localstack start`")
+    built = build_template(template, say=say)
     done = Deployment(endpoint, region)
     s3 = client("s3", endpoint, region)
     lam = client("lambda", endpoint, region)
     _ensure_bucket(s3, region)
-    # A layer shared by several functions is packaged and looked up once.
-    shared = {path for spec in template.functions.values() for path in spec.layers}
-    layers = {path: _layer(lam, path, hot_reload) for path in shared}
+    publisher = _Publisher(s3, hot_reload)
+    layers = {layer_id: _layer(lam, publisher, layer.path, layer_id, say)
+              for layer_id, layer in built.layers.items()}
     arns: dict[str, str] = {}
     for logical_id, spec in template.functions.items():
+        function = built.functions[logical_id]
         environment = dict(spec.environment)
-        if (model := _model_name(spec)) is not None:
+        if (model := _model_name(spec, function)) is not None:
             address = _upload_model(s3, model, say)
             environment[f"{model.upper()}_MODEL"] = address
             done.models[logical_id] = address
         name = spec.function_name or logical_id
+        code = publisher.code(function, say)
         arns[logical_id] = _function(lam, name, spec, environment,
-                                     [layers[p] for p in spec.layers], hot_reload)
+                                     [layers[i] for i in spec.layer_ids], code)
         done.functions[logical_id] = name
         say(f"==> function {name}: {spec.memory_mb} MB, timeout {spec.timeout_s:.0f} s")
     _rest_apis(template, client("apigateway", endpoint, region), arns, done, say)
@@ -106,11 +116,11 @@ def deploy(template: Template, *, endpoint: str | None = None, region: str = "us
 
 # -- models ------------------------------------------------------------------------------
 
-def _model_name(spec: FunctionSpec) -> str | None:
-    """A function whose CodeUri folder is named after a default model (handlers/ner,
-    handlers/qa) reads that model; its variable is <NAME>_MODEL."""
+def _model_name(spec: FunctionSpec, function: BuiltFunction) -> str | None:
+    """A function whose build left a default model out (handlers/qa/model) reads it from
+    S3 at INIT; its variable is <NAME>_MODEL."""
     name = spec.code_uri.name
-    return name if name in models.NAMES else None
+    return name if function.model is not None and name in models.LINKED else None
 
 
 def _upload_model(s3: Any, name: str, say: Any) -> str:
@@ -148,15 +158,14 @@ def _ensure_bucket(s3: Any, region: str) -> None:
 
 def zip_folder(folder: Path) -> bytes:
     """A reproducible zip (sorted names, fixed times) so an unchanged folder is not
-    redeployed: its CodeSha256 stays the same."""
+    redeployed: its CodeSha256 stays the same. Links (the default model's) stay out."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.rglob("*")):
-            relative = path.relative_to(folder)
-            if not path.is_file() or SKIPPED & set(relative.parts):
+            if path.is_symlink() or not path.is_file():
                 continue
-            info = zipfile.ZipInfo(str(relative), date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
+            info = zipfile.ZipInfo(str(path.relative_to(folder)), date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (0o755 if path.stat().st_mode & 0o111 else 0o644) << 16
             zf.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
@@ -165,17 +174,62 @@ def _sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-def _code(folder: Path, hot_reload: bool) -> dict[str, Any]:
-    # LocalStack's hot-reload bucket: S3Key is a local folder, run in place.
-    if hot_reload:
-        return {"S3Bucket": "hot-reload", "S3Key": str(folder.resolve())}
-    return {"ZipFile": zip_folder(folder)}
+class _Publisher:
+    """Each built folder as Lambda's `Code`: a .zip uploaded directly, or through S3 when
+    over the direct-upload limit, or the folder itself (hot reload). Zips are kept in the
+    cache under a digest of the folder's files (names, sizes, times), since zipping a
+    200 MB build takes longer than the rest of a redeploy."""
+
+    def __init__(self, s3: Any, hot_reload: bool) -> None:
+        self.s3 = s3
+        self.hot_reload = hot_reload
+
+    def code(self, function: BuiltFunction, say: Any) -> dict[str, Any]:
+        if self.hot_reload or function.problems:
+            if function.problems and not self.hot_reload:
+                say(f"==> {function.name}: over Lambda's unzipped limit, so not deployable "
+                    "as a .zip: deployed in place (LocalStack's hot-reload bucket)")
+            return {"S3Bucket": "hot-reload", "S3Key": str(function.task_root)}
+        return self.archive(function.task_root, say)
+
+    def archive(self, folder: Path, say: Any) -> dict[str, Any]:
+        data = _zipped(folder)
+        if len(data) <= ZIPPED_DIRECT_LIMIT:
+            return {"ZipFile": data}
+        key = f"{CODE_PREFIX}{hashlib.sha256(data).hexdigest()[:32]}.zip"
+        try:
+            self.s3.head_object(Bucket=BUCKET, Key=key)
+        except ClientError:
+            say(f"==> {folder.name}: {len(data) / 1e6:.1f} MB zipped, over the 50 MB direct "
+                f"upload limit: uploading through s3://{BUCKET}/{key}")
+            self.s3.put_object(Bucket=BUCKET, Key=key, Body=data)
+        return {"S3Bucket": BUCKET, "S3Key": key, "_sha256": _sha256(data)}
 
 
-def _layer(lam: Any, folder: Path, hot_reload: bool) -> str:
-    name = f"workbench-{folder.name}"
-    content = _code(folder, hot_reload)
-    digest = _sha256(content.get("ZipFile") or content["S3Key"].encode())
+def _zipped(folder: Path) -> bytes:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            stat = path.stat()
+            digest.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n"
+                          .encode())
+    cached = cache_dir() / "build" / "zips" / f"{digest.hexdigest()[:32]}.zip"
+    if cached.exists():
+        return cached.read_bytes()
+    data = zip_folder(folder)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(cached.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(cached)
+    return data
+
+
+def _layer(lam: Any, publisher: _Publisher, folder: Path, logical_id: str, say: Any) -> str:
+    name = f"workbench-{logical_id}"
+    content: dict[str, Any] = publisher.archive(folder, say) if not publisher.hot_reload \
+        else {"S3Bucket": "hot-reload", "S3Key": str(folder)}
+    digest = content.pop("_sha256", None) or _sha256(
+        content["ZipFile"] if "ZipFile" in content else str(content["S3Key"]).encode())
     versions = lam.list_layer_versions(LayerName=name).get("LayerVersions", [])
     for version in versions:
         if version.get("Description") == f"sha256:{digest}":
@@ -187,21 +241,24 @@ def _layer(lam: Any, folder: Path, hot_reload: bool) -> str:
 
 
 def _function(lam: Any, name: str, spec: FunctionSpec, environment: dict[str, str],
-              layers: list[str], hot_reload: bool) -> str:
+              layers: list[str], code: dict[str, Any]) -> str:
     """Create or update the function; returns its ARN."""
     configuration = {
         "Runtime": spec.runtime, "Handler": spec.handler, "Role": ROLE,
         "MemorySize": spec.memory_mb, "Timeout": int(spec.timeout_s),
         "Environment": {"Variables": environment}, "Layers": layers,
     }
-    code = _code(spec.code_uri, hot_reload)
+    architectures = [spec.architecture]
+    sha256 = code.pop("_sha256", None) or (_sha256(code["ZipFile"]) if "ZipFile" in code
+                                           else None)
     try:
         current = lam.get_function(FunctionName=name)["Configuration"]
     except lam.exceptions.ResourceNotFoundException:
-        current = lam.create_function(FunctionName=name, Code=code, **configuration)
+        current = lam.create_function(FunctionName=name, Code=code,
+                                      Architectures=architectures, **configuration)
     else:
-        if "ZipFile" not in code or current.get("CodeSha256") != _sha256(code["ZipFile"]):
-            lam.update_function_code(FunctionName=name, **code)
+        if sha256 is None or current.get("CodeSha256") != sha256:
+            lam.update_function_code(FunctionName=name, Architectures=architectures, **code)
             lam.get_waiter("function_updated_v2").wait(FunctionName=name)
         lam.update_function_configuration(FunctionName=name, **configuration)
         lam.get_waiter("function_updated_v2").wait(FunctionName=name)

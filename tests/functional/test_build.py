@@ -1,0 +1,224 @@
+"""`workbench build` on tiny packages made in each test: the checks fail when they should,
+vendoring, sdists, layers, architectures, the cache and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.cli import workbench
+from tests.functional.build_helpers import (
+    function_template,
+    isolate_pip,
+    sdist_with_extension,
+    shared_object,
+    wheel,
+)
+from workbench import template
+from workbench.build import BuildError, build_template
+from workbench.build.platforms import Target
+
+pytestmark = pytest.mark.functional
+X86 = "cp311-cp311-manylinux_2_17_x86_64"
+NEW_GLIBC = """
+    #include <stdlib.h>
+    unsigned draw(void) { return arc4random(); }  /* GLIBC_2.36 */
+"""
+
+
+def build(path: Path, lines: list[str] | None = None) -> object:
+    return build_template(template.load(path), say=(lines if lines is not None else []).append)
+
+
+def test_a_wheel_needing_a_newer_glibc_is_refused(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    so = shared_object(tmp_path / "so", "_draw.so", NEW_GLIBC)
+    wheel(wheels, "newglibc", "1.0", X86, {"newglibc/_draw.so": so,
+                                          "newglibc/__init__.py": b""})
+    path = function_template(tmp_path / "app", "newglibc==1.0\n")
+    with pytest.raises(BuildError) as refused:
+        build(path)
+    message = str(refused.value)
+    assert "newglibc/_draw.so needs GLIBC_2.36" in message and "2.26" in message
+    assert "\n" not in message
+    assert not (tmp_path / "app" / ".aws-sam" / "build" / "Fn").exists()
+    assert [p.name for p in (tmp_path / "app" / ".aws-sam" / "build").iterdir()] == []
+
+
+def test_a_missing_library_is_refused_naming_it(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    dep = shared_object(tmp_path / "so", "libwbdep.so.1", "int dep(void) { return 1; }",
+                        "-Wl,-soname,libwbdep.so.1")
+    user = shared_object(tmp_path / "so", "_user.so", "int dep(void); int f(void) "
+                         "{ return dep(); }", f"-L{dep.parent}", "-l:libwbdep.so.1")
+    wheel(wheels, "needsdep", "1.0", X86, {"needsdep/_user.so": user})
+    with pytest.raises(BuildError, match=r"needsdep/_user.so needs libwbdep.so.1, which "
+                                         r"python3.11's Amazon Linux 2 image does not"):
+        build(function_template(tmp_path / "app", "needsdep==1.0\n"))
+
+
+def test_libgomp_is_vendored_beside_the_binary_from_a_manylinux_wheel(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=False)  # the copy comes from PyPI
+    so = shared_object(tmp_path / "so", "_omp.so", """
+        #include <omp.h>
+        int threads(void) { return omp_get_max_threads(); }
+    """, "-fopenmp", "-Wl,-rpath,$ORIGIN")
+    wheel(wheels, "openmpuser", "1.0", X86, {"openmpuser/_omp.so": so})
+    lines: list[str] = []
+    result = build(function_template(tmp_path / "app", "openmpuser==1.0\n"), lines)
+    copy = result.functions["Fn"].task_root / "openmpuser" / "libgomp.so.1"  # type: ignore
+    assert copy.is_file()
+    assert any("vendored libgomp.so.1 from scikit-learn's wheel" in line for line in lines)
+    script = (f"import ctypes; ctypes.CDLL({str(copy.parent / '_omp.so')!r}); "
+              f"print(open('/proc/self/maps').read().count({str(copy)!r}) > 0)")
+    loaded = subprocess.run(["python3.11", "-I", "-S", "-c", script], capture_output=True,
+                            text=True)
+    assert loaded.stdout.strip() == "True", loaded.stderr  # found through $ORIGIN
+
+
+def test_an_sdist_only_dependency_is_built_checked_tagged_and_cached(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=False)  # setuptools for the build
+    sdist_with_extension(wheels, "onlysdist", "1.0")
+    lines: list[str] = []
+    path = function_template(tmp_path / "app", "onlysdist==1.0\n")
+    result = build(path, lines)
+    assert any("building onlysdist-1.0.tar.gz into a wheel with Python 3.11" in line
+               for line in lines)
+    (built,) = (tmp_path / "cache" / "build" / "wheels" / "cp311-x86_64").glob("*.whl")
+    assert built.name == "onlysdist-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    root = result.functions["Fn"].task_root  # type: ignore[attr-defined]
+    answer = subprocess.run(["python3.11", "-I", "-S", "-c", f"import sys; sys.path[:0] = "
+                             f"[{str(root)!r}]; import onlysdist; print(onlysdist.answer())"],
+                            capture_output=True, text=True)
+    assert answer.stdout.strip() == "42", answer.stderr
+    (path.parent / "fn" / "requirements.txt").write_text("onlysdist==1.0\n# again\n")
+    lines.clear()
+    build(path, lines)  # a new install, the cached wheel
+    assert not any("building onlysdist" in line for line in lines)
+
+
+def test_a_layer_with_a_build_method_gets_its_requirements_under_python(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    wheel(wheels, "tinypure", "2.0", "py3-none-any", {"tinypure/__init__.py": b"V = 2\n"})
+    path = function_template(tmp_path / "app", None, layer="python3.11")
+    (tmp_path / "app" / "lib" / "requirements.txt").write_text("tinypure==2.0\n")
+    (tmp_path / "app" / "lib" / "shared.py").write_text("X = 1\n")
+    result = build(path)
+    layer = result.layers["Lib"].path  # type: ignore[attr-defined]
+    assert (layer / "python" / "tinypure" / "__init__.py").is_file()
+    assert (layer / "python" / "shared.py").is_file()
+    assert result.functions["Fn"].layers == (layer,)  # type: ignore[attr-defined]
+    built = (path.parent / ".aws-sam" / "build" / "template.yaml").read_text()
+    assert "ContentUri: Lib" in built and "CodeUri: Fn" in built
+
+
+def test_an_arm64_function_resolves_aarch64_wheels(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    wheel(wheels, "archpick", "1.0", X86, {"archpick/__init__.py": b"ARCH = 'x86_64'\n"})
+    wheel(wheels, "archpick", "1.1", "cp311-cp311-manylinux2014_aarch64",
+          {"archpick/__init__.py": b"ARCH = 'aarch64'\n"})
+    arm = build(function_template(tmp_path / "arm", "archpick\n", architecture="arm64"))
+    x86 = build(function_template(tmp_path / "x86", "archpick\n"))
+    for result, arch in ((arm, "aarch64"), (x86, "x86_64")):
+        init = result.functions["Fn"].task_root / "archpick" / "__init__.py"  # type: ignore
+        assert init.read_text() == f"ARCH = '{arch}'\n"
+    # An x86_64 binary inside a wheel claiming aarch64 is caught by the ELF check.
+    so = shared_object(tmp_path / "so", "_x.so", "int f(void) { return 0; }")
+    wheel(wheels, "liar", "1.0", "cp311-cp311-manylinux2014_aarch64", {"liar/_x.so": so})
+    with pytest.raises(BuildError, match="liar/_x.so is built for x86_64"):
+        build(function_template(tmp_path / "liar", "liar\n", architecture="arm64"))
+
+
+def test_a_code_only_change_hits_the_cache(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    wheel(wheels, "tinypure", "2.0", "py3-none-any", {"tinypure/__init__.py": b"V = 2\n"})
+    path = function_template(tmp_path / "app", "tinypure==2.0\n")
+    lines: list[str] = []
+    build(path, lines)
+    assert any("dependencies: installing" in line for line in lines)
+    (path.parent / "fn" / "app.py").write_text("def handler(e, c):\n    return 2\n")
+    lines.clear()
+    result = build(path, lines)
+    assert any("dependencies: cached" in line for line in lines)
+    root = result.functions["Fn"].task_root  # type: ignore[attr-defined]
+    assert "return 2" in (root / "app.py").read_text()
+    pyc = list((root / "tinypure" / "__pycache__").glob("*.cpython-311.pyc"))
+    assert pyc and pyc[0].read_bytes()[4:8] == b"\x01\x00\x00\x00"  # unchecked hash
+
+
+def test_over_the_size_limit_lists_the_largest_packages(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    big = wheels / "heavy-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("heavy/blob.bin", "w", force_zip64=True) as blob:
+            for _ in range(263):
+                blob.write(bytes(1_000_000))
+        info = "heavy-1.0.dist-info"
+        zf.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: heavy\nVersion: 1.0\n")
+        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"
+                                     "Tag: py3-none-any\n")
+        zf.writestr(f"{info}/RECORD", f"heavy/blob.bin,,\n{info}/METADATA,,\n"
+                                      f"{info}/WHEEL,,\n{info}/RECORD,,\n")
+    path = function_template(tmp_path / "app", "heavy==1.0\n")
+    done = workbench("build", "--template", str(path), "--json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)["functions"]["Fn"]
+    (problem,) = report["problems"]
+    assert "over Lambda's 262,144,000-byte limit" in problem and "heavy-1.0 263.0 MB" in problem
+    assert "container image" in problem and report["largest"][0][0] == "heavy-1.0"
+
+
+@pytest.mark.parametrize("case", ["no-wheel", "unreachable", "no-code-uri"])
+def test_bad_input_is_one_line_and_exit_2_leaving_nothing_half_built(
+        case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=case != "unreachable")
+    wheel(wheels, "newonly", "1.0", "cp311-cp311-manylinux_2_28_x86_64",
+          {"newonly/__init__.py": b""})
+    path = function_template(tmp_path / "app", "newonly==1.0\n")
+    if case == "unreachable":
+        monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+        monkeypatch.setenv("PIP_RETRIES", "1")  # pip names the error on a retry
+        monkeypatch.setenv("PIP_TIMEOUT", "2")
+        (path.parent / "fn" / "requirements.txt").write_text("not-in-find-links==1.0\n")
+    if case == "no-code-uri":
+        path.write_text(path.read_text().replace("CodeUri: fn", "CodeUri: nowhere"))
+    done = workbench("build", "--template", str(path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    expected = {"no-wheel": "newonly==1.0 has no wheel for python3.11 x86_64",
+                "unreachable": "the package index is unreachable",
+                "no-code-uri": "nowhere"}[case]
+    assert line.startswith("workbench: ") and expected in line, line
+    if case == "no-wheel":
+        assert "manylinux_2_26..2_5_x86_64" in line
+    build_dir = path.parent / ".aws-sam" / "build"
+    assert not build_dir.exists() or list(build_dir.iterdir()) == []
+    partials = list((tmp_path / "cache").rglob("*.partial*"))
+    assert partials == []
+
+
+def test_no_requirements_means_no_dependencies(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_pip(monkeypatch, tmp_path, offline=True)
+    lines: list[str] = []
+    result = build(function_template(tmp_path / "app", None), lines)
+    assert "  dependencies: none (no requirements.txt)" in lines
+    root = result.functions["Fn"].task_root  # type: ignore[attr-defined]
+    assert sorted(p.name for p in root.iterdir()) == ["app.py"]
+
+
+def test_runtimes_without_an_interpreter_say_how_to_get_one() -> None:
+    with pytest.raises(BuildError, match="pyenv install 3.99"):
+        Target("python3.99", "x86_64").interpreter()
