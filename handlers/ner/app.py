@@ -26,8 +26,11 @@ DEFAULT_MODEL = "en_core_web_sm"  # spaCy's English pipeline, installed with the
 
 def load_pipeline(spec: str) -> Any:
     """NER_MODEL: an installed spaCy package (en_core_web_sm), a path, or s3://bucket/key."""
-    if not spec.startswith("s3://") and "/" not in spec and not Path(spec).exists():
-        return spacy.load(spec)  # a package name
+    # A package first: Lambda's working folder is the task root, where the installed
+    # package's own folder `en_core_web_sm/` would also pass for a path.
+    if spacy.util.is_package(spec) or (not spec.startswith("s3://") and "/" not in spec
+                                       and not Path(spec).exists()):
+        return spacy.load(spec)
     return spacy.load(artifacts.resolve(spec))
 
 
