@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from workbench.build import assemble, built_template
+from workbench.build import assemble, built_template, deps
 from workbench.build.errors import BuildError
 from workbench.build.pip import Say
 from workbench.build.result import BuildResult, BuiltFunction, BuiltLayer
@@ -39,9 +39,11 @@ def build_template(template: Template, functions: Iterable[str] | None = None, *
                    build_dir: Path | None = None) -> BuildResult:
     specs = _selected(template, functions)
     build_dir = (build_dir or default_build_dir(template)).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    deps.remove_stale(build_dir, ".staging-")
     stage = build_dir / f".staging-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
+    stage.mkdir()
     try:
         layers: dict[str, BuiltLayer] = {}
         for spec in specs:

@@ -66,8 +66,8 @@ def ensure(requirements: Path, target: Target, *, slimmed: bool, say: pip.Say) -
         return Installed.load(folder)
     say(f"  dependencies: installing {requirements.name} for {target.describe()}")
     started = time.monotonic()
+    remove_stale(folder.parent, f"{folder.name}.partial-")
     partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
     try:
         installed = _build(requirements, target, slimmed, partial, say)
         shutil.rmtree(folder, ignore_errors=True)
@@ -100,6 +100,24 @@ def _build(requirements: Path, target: Target, slimmed: bool, partial: Path,
     installed.size = sum(installed.packages.values(), sizes.Size())
     installed.save()
     return installed
+
+
+def remove_stale(parent: Path, prefix: str) -> None:
+    """Folders `<prefix><pid>` left by a build that was killed (its pid is gone)."""
+    for stale in parent.glob(f"{prefix}*"):
+        pid = stale.name.removeprefix(prefix)
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _included(requirements: Path) -> list[Path]:

@@ -8,8 +8,8 @@ package with its dependencies and each layer, as .zip archives, through S3 when 
 Lambda's 50 MB direct-upload limit (as AWS requires); the default models as archives in S3,
 read at INIT (QA_MODEL = s3://...); and a REST API with a proxy integration per route.
 A function over Lambda's 250 MB unzipped limit cannot deploy as a .zip (LocalStack refuses
-it as AWS would): it is deployed in place through LocalStack's hot-reload bucket instead,
-and the deploy says so.
+it as AWS would): its source folder is deployed in place through LocalStack's hot-reload
+bucket instead, running on the workbench's environment, and the deploy says so.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def deploy(template: Template, *, endpoint: str | None = None, region: str = "us
             environment[f"{model.upper()}_MODEL"] = address
             done.models[logical_id] = address
         name = spec.function_name or logical_id
-        code = publisher.code(function, say)
+        code = publisher.code(function, spec, say)
         arns[logical_id] = _function(lam, name, spec, environment,
                                      [layers[i] for i in spec.layer_ids], code)
         done.functions[logical_id] = name
@@ -184,11 +184,14 @@ class _Publisher:
         self.s3 = s3
         self.hot_reload = hot_reload
 
-    def code(self, function: BuiltFunction, say: Any) -> dict[str, Any]:
-        if self.hot_reload or function.problems:
-            if function.problems and not self.hot_reload:
-                say(f"==> {function.name}: over Lambda's unzipped limit, so not deployable "
-                    "as a .zip: deployed in place (LocalStack's hot-reload bucket)")
+    def code(self, function: BuiltFunction, spec: FunctionSpec, say: Any) -> dict[str, Any]:
+        if function.problems:
+            # AWS refuses such a .zip, and so does LocalStack: run its source folder in
+            # place, on the workbench's own environment (which has its dependencies).
+            say(f"==> {function.name}: over Lambda's unzipped limit, so not deployable as a "
+                f".zip: deployed in place from {spec.code_uri} (LocalStack's hot-reload bucket)")
+            return {"S3Bucket": "hot-reload", "S3Key": str(spec.code_uri)}
+        if self.hot_reload:
             return {"S3Bucket": "hot-reload", "S3Key": str(function.task_root)}
         return self.archive(function.task_root, say)
 
@@ -252,12 +255,16 @@ def _function(lam: Any, name: str, spec: FunctionSpec, environment: dict[str, st
     sha256 = code.pop("_sha256", None) or (_sha256(code["ZipFile"]) if "ZipFile" in code
                                            else None)
     try:
-        current = lam.get_function(FunctionName=name)["Configuration"]
+        found = lam.get_function(FunctionName=name)
     except lam.exceptions.ResourceNotFoundException:
         current = lam.create_function(FunctionName=name, Code=code,
                                       Architectures=architectures, **configuration)
     else:
-        if sha256 is None or current.get("CodeSha256") != sha256:
+        current = found["Configuration"]
+        # LocalStack reports a hot-reload folder as Code.Location file://<folder>.
+        same_folder = code.get("S3Bucket") == "hot-reload" and \
+            found.get("Code", {}).get("Location") == f"file://{code['S3Key']}"
+        if not same_folder and (sha256 is None or current.get("CodeSha256") != sha256):
             lam.update_function_code(FunctionName=name, Architectures=architectures, **code)
             lam.get_waiter("function_updated_v2").wait(FunctionName=name)
         lam.update_function_configuration(FunctionName=name, **configuration)
