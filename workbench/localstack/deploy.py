@@ -8,8 +8,8 @@ package with its dependencies and each layer, as .zip archives, through S3 when 
 Lambda's 50 MB direct-upload limit (as AWS requires); the default models as archives in S3,
 read at INIT (QA_MODEL = s3://...); and a REST API with a proxy integration per route.
 A function over Lambda's 250 MB unzipped limit cannot deploy as a .zip (LocalStack refuses
-it as AWS would): its source folder is deployed in place through LocalStack's hot-reload
-bucket instead, running on the workbench's environment, and the deploy says so.
+it as AWS would): its code alone is deployed, running on the workbench's environment, and
+the deploy says so.
 """
 
 from __future__ import annotations
@@ -185,15 +185,16 @@ class _Publisher:
         self.hot_reload = hot_reload
 
     def code(self, function: BuiltFunction, spec: FunctionSpec, say: Any) -> dict[str, Any]:
+        folder = function.task_root
         if function.problems:
-            # AWS refuses such a .zip, and so does LocalStack: run its source folder in
-            # place, on the workbench's own environment (which has its dependencies).
+            # AWS refuses such a .zip, and so does LocalStack: its own code goes alone and
+            # runs on the workbench's environment, which has its dependencies.
             say(f"==> {function.name}: over Lambda's unzipped limit, so not deployable as a "
-                f".zip: deployed in place from {spec.code_uri} (LocalStack's hot-reload bucket)")
-            return {"S3Bucket": "hot-reload", "S3Key": str(spec.code_uri)}
+                f".zip with its dependencies: deployed as its code ({spec.code_uri}) alone")
+            folder = spec.code_uri
         if self.hot_reload:
-            return {"S3Bucket": "hot-reload", "S3Key": str(function.task_root)}
-        return self.archive(function.task_root, say)
+            return {"S3Bucket": "hot-reload", "S3Key": str(folder)}
+        return self.archive(folder, say)
 
     def archive(self, folder: Path, say: Any) -> dict[str, Any]:
         data = _zipped(folder)
