@@ -127,7 +127,7 @@ def test_sam_auth_cors_keys_validation_urls_and_aliases() -> None:
     assert rest.cors is not None and rest.cors.allow_origins == ("https://example.com",)
     assert rest.cors.max_age == 600
     # AddDefaultAuthorizerToCorsPreflight defaults to true: preflights run TokenAuth.
-    assert rest.preflight_authorizers["/orders"] == "TokenAuth"
+    assert rest.preflights["/orders"].authorizer == "TokenAuth"
     routes = {(r.method, r.path): r for r in tpl.routes}
     assert routes["POST", "/orders"].authorizer == "TokenAuth"
     validation = routes["POST", "/orders"].validation

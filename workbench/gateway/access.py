@@ -41,9 +41,9 @@ class Access:
         self.lambdas = LambdaAuthorizers(invoker, clock)
         self._keys: KeyRing | None = None
         self._jwks = jwks
-        self.api_keys = {key for api in template.apis.values() for key in api.api_keys}
-        if api_keys is not None:
-            self.api_keys |= read_api_keys(api_keys)
+        # Keys the user names are valid on every API; the template's only on the APIs
+        # their usage plans (or StageKeys) tie them to.
+        self.api_keys = read_api_keys(api_keys) if api_keys is not None else set()
         if jwks is not None:
             self.keys()  # a missing or broken JWKS file is refused at start
 
@@ -95,7 +95,7 @@ class Access:
         # (ApiKeySourceType AUTHORIZER) the authorizer's usageIdentifierKey; else 403.
         key = (grant.usage_key if grant else None) if match.api.api_key_source == "AUTHORIZER" \
             else request.header("x-api-key")
-        if not key or key not in self.api_keys:
+        if not key or (key not in self.api_keys and key not in match.api.api_keys):
             raise gw.InvalidApiKey()
         identity = context.get("identity")
         if isinstance(identity, dict):

@@ -1,5 +1,6 @@
 """What the gateway tells at start: each Function URL, and each thing of the template's
-access controls that it checks only in part, so nothing is left out in silence."""
+access controls that it checks only in part, so nothing is left out in silence (what the
+template holds that is not emulated at all is `console.template_lines`)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ def lines(template: Template, base_url: str) -> list[str]:
     if iam_urls or any(r.iam for r in routes):
         out.append("  not emulated: AWS_IAM signature validity (an unsigned request is refused "
                    "with 403; a signed one is not checked against IAM)")
-    if any(r.api_key_required for r in routes):
-        out.append("  not emulated: usage plan quotas and throttles (API keys are checked)")
+    if any(r.api_key_required for r in routes) and not any(
+            api.api_keys for api in template.apis.values()):
+        out.append("  ApiKeyRequired: the template gives no ApiKey Value, so only keys from "
+                   "--api-keys FILE are accepted (403 Forbidden otherwise)")
     if any(a.kind in ("jwt", "cognito") for api in template.apis.values()
            for a in api.authorizers.values()):
         out.append("  JWT/Cognito keys: --jwks FILE, the key of `workbench token`, or the "
                    "issuer's JWKS when online")
-    out += [f"  {line}" for line in template.unsupported]
     return out

@@ -1,10 +1,12 @@
 """CORS as each kind of API answers it.
 
-REST (SAM's `Cors`): SAM adds an OPTIONS method with a MOCK integration to every path
-that has none, answering 200 with the configured headers as literal values, whoever
-asks; the function's own responses are not touched (SAM translator, swagger.py
-`add_cors`: "we cannot inject the headers into the actual response returned from Lambda").
-Allow-Methods defaults to the path's methods plus OPTIONS, sorted (all of them for ANY).
+REST APIs have no CORS setting of their own: SAM's `Cors` (and CDK's
+`defaultCorsPreflightOptions`) add an OPTIONS method with a MOCK integration to each
+path, whose integration response carries the headers as literals (SAM translator,
+swagger.py `add_cors`); API Gateway answers any OPTIONS request on that path with it,
+whoever asks, after the method's own authorizer and API key checks. The function's own
+responses are not touched ("we cannot inject the headers into the actual response
+returned from Lambda", ibid.).
 
 HTTP APIs and Function URLs (`CorsConfiguration`, `Cors`): API Gateway answers a
 preflight (OPTIONS with Origin and Access-Control-Request-Method) itself with 204, and
@@ -16,31 +18,35 @@ allowed gets no CORS headers, so the browser refuses it.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from workbench.gateway.http import HttpRequest, HttpResponse
-from workbench.template import Cors
-
-ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+from workbench.template import Cors, MockPreflight
 
 
-def rest_preflight(cors: Cors, path_methods: set[str]) -> HttpResponse:
-    """SAM's mock OPTIONS answer for a path routed with `path_methods`."""
-    if cors.allow_methods is not None:
-        methods = ",".join(cors.allow_methods)
-    elif "ANY" in path_methods:
-        methods = ",".join(ALL_METHODS)
-    else:
-        methods = ",".join(sorted(path_methods | {"OPTIONS"}))
-    headers = [("Content-Type", "application/json"),
-               ("Access-Control-Allow-Origin", ",".join(cors.allow_origins))]
-    if cors.allow_headers:
-        headers.append(("Access-Control-Allow-Headers", ",".join(cors.allow_headers)))
-    if methods:
-        headers.append(("Access-Control-Allow-Methods", methods))
-    if cors.max_age is not None:
-        headers.append(("Access-Control-Max-Age", str(cors.max_age)))
-    if cors.allow_credentials:
-        headers.append(("Access-Control-Allow-Credentials", "true"))
-    return HttpResponse(200, headers, b"{}")
+def rest_mock(mock: MockPreflight, request: HttpRequest) -> HttpResponse:
+    """A mock OPTIONS method's answer: each header mapping is a quoted literal or a
+    request value (developer guide, request-response-data-mappings.html: a static value
+    is enclosed in single quotes)."""
+    headers = [("Content-Type", "application/json")]
+    for name, mapping in mock.headers:
+        value = _mapped(mapping, request)
+        if value is not None:
+            headers.append((name, value))
+    return HttpResponse(mock.status, headers, mock.body.encode())
+
+
+def _mapped(mapping: str, request: HttpRequest) -> str | None:
+    if mapping.startswith("'"):
+        return mapping.strip("'")
+    if mapping.startswith("method.request.header."):
+        return request.header(mapping.removeprefix("method.request.header."))
+    if mapping.startswith("method.request.querystring."):
+        wanted = mapping.removeprefix("method.request.querystring.")
+        values = [v for k, v in parse_qsl(request.query_string, keep_blank_values=True)
+                  if k == wanted]
+        return values[-1] if values else None
+    return None
 
 
 def is_preflight(request: HttpRequest) -> bool:
@@ -53,9 +59,12 @@ def http_preflight(cors: Cors, request: HttpRequest) -> HttpResponse:
     origin = _allowed_origin(cors, request.header("Origin"))
     wanted = (request.header("Access-Control-Request-Method") or "").strip().upper()
     methods = tuple(m.upper() for m in cors.allow_methods or ())
-    if origin is not None and ("*" in methods or wanted in methods):
+    # No AllowMethods configured (`CorsConfiguration: true`): no Allow-Methods header, so
+    # the browser allows only the CORS-safelisted GET, HEAD and POST (Fetch standard).
+    if origin is not None and (not methods or "*" in methods or wanted in methods):
         headers = _common(cors, origin)
-        headers.append(("Access-Control-Allow-Methods", ",".join(methods)))
+        if methods:
+            headers.append(("Access-Control-Allow-Methods", ",".join(methods)))
         if cors.allow_headers:
             headers.append(("Access-Control-Allow-Headers", ",".join(cors.allow_headers)))
         if cors.max_age is not None:

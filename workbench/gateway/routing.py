@@ -44,6 +44,10 @@ class Router:
     def __init__(self, template: Template) -> None:
         self.template = template
         self._routes = sorted((_compile(r) for r in template.routes), key=lambda c: c.rank)
+        mocks = [Route(api.logical_id, api.kind, "OPTIONS", path, "", "1.0")
+                 for api in template.apis.values() for path in api.preflights]
+        self._resources = sorted((_compile(r) for r in (*mocks, *template.routes)
+                                  if r.path != "$default"), key=lambda c: c.rank)
 
     def match(self, method: str, raw_path: str) -> RouteMatch | None:
         """Match the path as received (percent-encoded): each segment is decoded once, so
@@ -61,20 +65,16 @@ class Router:
                                   parameters or None)
         return None
 
-    def resource_methods(self, raw_path: str) -> tuple[RouteMatch, set[str]] | None:
-        """The most specific resource routed at this path whatever the method (its first
-        route's match) and every method routed on it; None if no resource is."""
+    def resource(self, raw_path: str) -> RouteMatch | None:
+        """The most specific resource at this path whatever the method, as a REST API
+        selects it before the method: a route's, or a REST mock OPTIONS method's (its
+        route then has no function). None if no resource is there."""
         parts = [unquote(p) for p in raw_path.split("/") if p]
-        for compiled in self._routes:
-            if compiled.route.path == "$default":
-                continue
+        for compiled in self._resources:
             parameters = _bind(compiled.segments, parts)
             if parameters is not None:
                 route = compiled.route
-                methods = {r.method for r in self.template.routes
-                           if r.api_id == route.api_id and r.path == route.path}
-                return RouteMatch(route, self.template.apis[route.api_id],
-                                  parameters or None), methods
+                return RouteMatch(route, self.template.apis[route.api_id], parameters or None)
         return None
 
     def not_found(self) -> GatewayError:

@@ -30,7 +30,7 @@ from workbench.gateway.responses import to_http
 from workbench.gateway.routing import RouteMatch, Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
-from workbench.template import Api, ApiKind, Route
+from workbench.template import Api, ApiKind, MockPreflight, Route
 from workbench.trace import TraceRecord, payload_value
 
 # API Gateway's integration timeout (REST and HTTP APIs): 29 s.
@@ -59,11 +59,12 @@ async def handle(request: HttpRequest, router: Router, runtime: Runtime, access:
         return await _function_url(request, runtime, *url, arrival, body_too_large)
     try:
         match = router.match(request.method, request.raw_path)
-        preflight = _preflight(request, router, match)
+        if request.method.upper() == "OPTIONS" and not (match and match.route.method == "OPTIONS"):
+            preflight = await _preflight(request, router, match, runtime, access)
+            if preflight is not None:  # a route of its own for OPTIONS gets the request
+                return preflight
     except gw.GatewayError as error:
         return Exchange(error.render(_default_kind(runtime)))
-    if preflight is not None:
-        return Exchange(preflight)
     if match is None:
         return Exchange(router.not_found().render(_default_kind(runtime)))
     exchange = await _through(request, match, runtime, access, arrival, timeout_s,
@@ -74,27 +75,38 @@ async def handle(request: HttpRequest, router: Router, runtime: Runtime, access:
     return exchange
 
 
-def _preflight(request: HttpRequest, router: Router, match: RouteMatch | None
-               ) -> HttpResponse | None:
-    """API Gateway's own answer to a CORS preflight, where it gives one."""
-    if request.method.upper() != "OPTIONS" or (match and match.route.method == "OPTIONS"):
-        return None  # a route of its own for OPTIONS gets the request
+async def _preflight(request: HttpRequest, router: Router, match: RouteMatch | None,
+                     runtime: Runtime, access: Access) -> Exchange | None:
+    """API Gateway's own answer to an OPTIONS request no OPTIONS route takes: a REST
+    API's mock OPTIONS method, or an HTTP API's CORS preflight."""
     if match is not None and match.route.path == "$default":
         return None  # the $default route catches preflights too (http-api-cors.html)
-    if match is not None and match.api.kind == "http":
-        api: Api | None = match.api
-    else:
-        resource = router.resource_methods(request.raw_path)
-        if resource is not None and resource[0].api.kind == "rest":
-            rest_api = resource[0].api
-            if rest_api.cors is not None and "OPTIONS" not in resource[1]:
-                return cors.rest_preflight(rest_api.cors, resource[1])
-            return None
-        api = resource[0].api if resource else next(
-            (a for a in router.template.apis.values() if a.kind == "http" and a.cors), None)
-    if api is None or api.kind != "http" or api.cors is None or not cors.is_preflight(request):
+    resource = match if match is not None and match.api.kind == "http" else router.resource(
+        request.raw_path)
+    if resource is not None and resource.api.kind == "rest":
+        mock = resource.api.preflights.get(resource.route.path)
+        return None if mock is None else await _mock(request, resource, mock, runtime, access)
+    api = resource.api if resource else next(
+        (a for a in router.template.apis.values() if a.kind == "http" and a.cors), None)
+    if api is None or api.cors is None or not cors.is_preflight(request):
         return None
-    return cors.http_preflight(api.cors, request)
+    return Exchange(cors.http_preflight(api.cors, request))
+
+
+async def _mock(request: HttpRequest, resource: RouteMatch, mock: MockPreflight,
+                runtime: Runtime, access: Access) -> Exchange:
+    """A REST mock OPTIONS method: its authorizer and API key first, as any method's."""
+    route = Route(resource.api.logical_id, "rest", "OPTIONS", resource.route.path, "", "1.0",
+                  authorizer=mock.authorizer, api_key_required=mock.api_key_required)
+    match = RouteMatch(route, resource.api, resource.path_parameters)
+    ran: list[InvocationResult] = []
+    try:
+        check_limits(request)
+        await access.check(request, match, build_event(
+            request, match, account_id=runtime.account_id), ran)
+    except gw.GatewayError as error:
+        return Exchange(error.render("rest"), side=ran)
+    return Exchange(cors.rest_mock(mock, request), side=ran)
 
 
 async def _through(request: HttpRequest, match: RouteMatch, runtime: Runtime, access: Access,

@@ -23,6 +23,7 @@ from workbench.template.specs import (
     FunctionSpec,
     FunctionUrl,
     LayerSpec,
+    MockPreflight,
     PayloadVersion,
     RequestValidation,
     Route,
@@ -35,6 +36,6 @@ __all__ = [
     "IMPLICIT_REST_API", "IMPLICIT_REST_STAGE", "SERVE_COMMANDS", "SUPPORTED_RUNTIMES",
     "Api", "ApiKind",
     "Architecture", "Authorizer", "AuthorizerKind", "Cors", "FunctionSpec", "FunctionUrl",
-    "LayerSpec", "PayloadVersion", "RequestValidation", "Route", "Template",
+    "LayerSpec", "MockPreflight", "PayloadVersion", "RequestValidation", "Route", "Template",
     "TemplateValues", "load", "load_settings",
 ]

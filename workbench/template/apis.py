@@ -8,6 +8,7 @@ integrations (AWS_PROXY) run; any other integration is reported, never dropped s
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from workbench.template.specs import (
     Authorizer,
     AuthorizerKind,
     Cors,
+    MockPreflight,
     RequestValidation,
     Route,
 )
@@ -51,14 +53,14 @@ class Draft:
         self.cors: Cors | None = None
         self.api_key_source = "HEADER"
         self.api_keys: list[str] = []
-        self.preflight: dict[str, str] = {}
+        self.preflights: dict[str, MockPreflight] = {}
         self.routes: list[tuple[str, str, str | None, str, dict[str, Any]]] = []
 
     def api(self) -> Api:
         return Api(self.logical_id, self.kind, self.stage, self.binary, self.variables,
                    self.authorizers, self.cors, tuple(self.api_keys),
                    "AUTHORIZER" if self.api_key_source == "AUTHORIZER" else "HEADER",
-                   self.preflight)
+                   self.preflights)
 
 
 def read(stack: Stack) -> list[Draft]:
@@ -100,10 +102,10 @@ def _definition(stack: Stack, draft: Draft, definition: openapi.Definition) -> N
         auth = _security(op.security, definition)
         auth["validation"] = op.validation
         draft.routes.append((op.method, op.path, op.function, op.payload_version, auth))
-    for path, security in definition.preflight_security.items():
-        authorizer = _security(security, definition)["authorizer"]
-        if authorizer is not None:
-            draft.preflight[path] = authorizer
+    for path, (mock, security) in definition.preflights.items():
+        checks = _security(security, definition)
+        draft.preflights[path] = dataclasses.replace(
+            mock, authorizer=checks["authorizer"], api_key_required=checks["api_key_required"])
 
 
 def _security(requirements: list[dict[str, list[str]]],
@@ -196,28 +198,34 @@ def _rest_methods(stack: Stack, api: str, draft: Draft) -> None:
             stack.note(f"not emulated: {name} (its ResourceId is not a resource of "
                        f"{draft.logical_id})")
             continue
-        if kind == "MOCK" and method == "OPTIONS":
-            responses = integration.get("IntegrationResponses") or [{}]
-            params = (responses[0] or {}).get("ResponseParameters") or {}
-            draft.cors = draft.cors or openapi.cors_of_mock(params)
-            continue
-        if kind != "AWS_PROXY":
-            stack.note(f"not emulated: {method} {path} on {draft.logical_id} "
-                       f"({kind or 'no'} integration)")
-            continue
         auth_type = str(stack.value(method_id, "AuthorizationType", "NONE")).upper()
         authorizer_id = stack.value(method_id, "AuthorizerId")
-        validator = _validation(stack, method_id)
+        authorizer = (authorizer_id if auth_type in ("CUSTOM", "COGNITO_USER_POOLS")
+                      and authorizer_id in authorizers else None)
+        api_key = stack.known(method_id, "ApiKeyRequired", False) in (True, "true")
+        if kind == "MOCK" and method == "OPTIONS":
+            responses = integration.get("IntegrationResponses") or [{}]
+            chosen = next((r for r in responses if isinstance(r, dict)
+                           and not r.get("SelectionPattern")), responses[0]) or {}
+            params = chosen.get("ResponseParameters") or {}
+            draft.cors = draft.cors or openapi.cors_of_mock(params)
+            draft.preflights[path] = dataclasses.replace(
+                openapi.mock_preflight(chosen.get("StatusCode"), params,
+                                       chosen.get("ResponseTemplates")),
+                authorizer=authorizer, api_key_required=api_key)
+            continue
+        if kind != "AWS_PROXY":
+            templates = integration.get("RequestTemplates") or integration.get(
+                "IntegrationResponses")
+            stack.note(f"not emulated: {method} {path} on {draft.logical_id} ({kind or 'no'} "
+                       f"integration{' with mapping templates' if templates else ''})")
+            continue
         draft.routes.append((
             "ANY" if method == "ANY" else method, path, function_name_in(integration.get("Uri")),
             "1.0",
-            {"authorizer": (authorizer_id if auth_type in ("CUSTOM", "COGNITO_USER_POOLS")
-                            and authorizer_id in authorizers else None),
-             "iam": auth_type == "AWS_IAM",
+            {"authorizer": authorizer, "api_key_required": api_key, "iam": auth_type == "AWS_IAM",
              "scopes": tuple(stack.known(method_id, "AuthorizationScopes", []) or ()),
-             "api_key_required": bool(stack.known(method_id, "ApiKeyRequired", False)
-                                      in (True, "true")),
-             "validation": validator}))
+             "validation": _validation(stack, method_id)}))
 
 
 def _rest_authorizers(stack: Stack, api: str) -> dict[str, Authorizer]:

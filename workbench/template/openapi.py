@@ -15,16 +15,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.template.specs import Authorizer, AuthorizerKind, Cors, RequestValidation
+from workbench.template.specs import (
+    Authorizer,
+    AuthorizerKind,
+    Cors,
+    MockPreflight,
+    RequestValidation,
+)
 from workbench.template.stack import function_name_in
 
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch",
             "x-amazon-apigateway-any-method"}
 _PATH_FIELDS = {"parameters", "summary", "description", "servers", "$ref", "trace"}
-_PATH_FIELDS = {"parameters", "summary", "description", "servers", "$ref", "trace"}
 _AUTHORIZER_KINDS: dict[str, AuthorizerKind] = {
     "token": "token", "request": "request", "cognito_user_pools": "cognito", "jwt": "jwt"}
 _PARAMETER_PLACES = {"query": "querystring", "header": "header", "path": "path"}
+# API-wide extensions that change answers, which a local run does not apply.
+_NOT_EMULATED = {"x-amazon-apigateway-policy": "the resource policy",
+                 "x-amazon-apigateway-minimum-compression-size": "response compression"}
 
 
 @dataclass
@@ -46,8 +54,9 @@ class Definition:
     cors: Cors | None = None
     api_key_source: str | None = None
     binary_media_types: tuple[str, ...] = ()
-    # paths whose CORS preflight (a mock OPTIONS) carries security, and which
-    preflight_security: dict[str, list[dict[str, list[str]]]] = field(default_factory=dict)
+    # path -> its mock OPTIONS (without its checks yet) and that method's security
+    preflights: dict[str, tuple[MockPreflight, list[dict[str, list[str]]]]] = field(
+        default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -85,18 +94,26 @@ def read(body: dict[str, Any], kind: str, api: str) -> Definition:
                     _validation(body, item, operation, validators.get(validator))))
             elif kind_of == "mock" and method == "OPTIONS":
                 responses = integration.get("responses") or {}
-                out.cors = out.cors or cors_of_mock(
-                    (responses.get("default") or {}).get("responseParameters") or {})
-                if security:
-                    out.preflight_security[str(path)] = list(security)
+                chosen: dict[str, Any] = (responses.get("default")
+                                          or next(iter(responses.values()), {}) or {})
+                params = chosen.get("responseParameters") or {}
+                out.cors = out.cors or cors_of_mock(params)
+                mock = mock_preflight(chosen.get("statusCode"), params,
+                                      chosen.get("responseTemplates"))
+                out.preflights[str(path)] = (mock, list(security))
             else:
                 what = f"{kind_of.upper()} integration" if kind_of else "no integration"
+                if integration.get("requestTemplates") or integration.get("responses"):
+                    what += " with mapping templates"
                 out.notes.append(f"not emulated: {method} {path} on {api} ({what})")
     cors = body.get("x-amazon-apigateway-cors")
     if isinstance(cors, dict):
         out.cors = cors_of(cors)
     source = body.get("x-amazon-apigateway-api-key-source")
     out.api_key_source = str(source).upper() if source else None
+    for key, what in _NOT_EMULATED.items():
+        if body.get(key):
+            out.notes.append(f"not emulated: {what} of {api} ({key})")
     binary = body.get("x-amazon-apigateway-binary-media-types") or []
     out.binary_media_types = tuple(str(b).replace("~1", "/") for b in binary)
     return out
@@ -172,6 +189,16 @@ def cors_of_mock(params: dict[str, Any]) -> Cors | None:
                 expose_headers=items("access-control-expose-headers"),
                 max_age=int(age) if age.isdigit() else None,
                 allow_credentials=headers.get("access-control-allow-credentials") == "true")
+
+
+def mock_preflight(status: Any, params: dict[str, Any], templates: Any) -> MockPreflight:
+    """What a mock OPTIONS answers: its integration response's status, header mappings
+    (`method.response.header.X` -> value) and application/json template."""
+    headers = tuple((k.rsplit(".", 1)[-1], str(v)) for k, v in params.items()
+                    if isinstance(k, str) and k.startswith("method.response.header."))
+    body = (templates or {}).get("application/json") if isinstance(templates, dict) else None
+    return MockPreflight(status=int(status) if str(status).isdigit() else 200,
+                         headers=headers, body=str(body or ""))
 
 
 def _validation(body: dict[str, Any], item: dict[str, Any], operation: dict[str, Any],

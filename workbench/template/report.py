@@ -25,6 +25,12 @@ _WHY = {
     "AWS::ApiGateway::UsagePlan": "API keys are checked, throttles and quotas are not",
     "AWS::ApiGateway::Account": "no CloudWatch logging role is needed locally",
     "AWS::Lambda::EventSourceMapping": "only HTTP routes and the Invoke API call functions",
+    "AWS::ApiGateway::DomainName": "custom domains and mutual TLS: APIs answer on the dev "
+                                   "server's own address",
+    "AWS::ApiGatewayV2::DomainName": "custom domains and mutual TLS: APIs answer on the dev "
+                                     "server's own address",
+    "AWS::WAFv2::WebACLAssociation": "WAF rules are not applied",
+    "AWS::WAFRegional::WebACLAssociation": "WAF rules are not applied",
 }
 
 

@@ -84,6 +84,21 @@ class FunctionUrl:
 
 
 @dataclass(frozen=True)
+class MockPreflight:
+    """A REST API's OPTIONS method with a MOCK integration (what SAM's `Cors` and CDK's
+    `defaultCorsPreflightOptions` add to each path, or one written by hand): API Gateway
+    answers it with the integration response, after the method's own checks."""
+
+    status: int = 200
+    # The integration response's header mappings as AWS spells them: a quoted literal
+    # ("'GET,OPTIONS'") or a request value ("method.request.header.Origin").
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""  # its application/json response template (literal)
+    authorizer: str | None = None  # a name in its Api.authorizers
+    api_key_required: bool = False
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     logical_id: str
     content_uri: Path
@@ -103,9 +118,9 @@ class Api:
     cors: Cors | None = None
     api_keys: tuple[str, ...] = ()  # values of the template's AWS::ApiGateway::ApiKey
     api_key_source: Literal["HEADER", "AUTHORIZER"] = "HEADER"
-    # Paths whose CORS preflight (SAM's mock OPTIONS) runs an authorizer first, and which:
-    # SAM's AddDefaultAuthorizerToCorsPreflight (default true) resolved by the loader.
-    preflight_authorizers: dict[str, str] = field(default_factory=dict)
+    # REST: path -> its mock OPTIONS method, with the authorizer and API key SAM's
+    # AddDefaultAuthorizerToCorsPreflight / AddApiKeyRequiredToCorsPreflight put on it.
+    preflights: dict[str, MockPreflight] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,15 @@ from workbench.gateway.events import build_event
 from workbench.gateway.http import HttpRequest, HttpResponse
 from workbench.gateway.routing import RouteMatch
 from workbench.gateway.validation import validate
-from workbench.template import Api, Authorizer, Cors, RequestValidation, Route, Template
+from workbench.template import (
+    Api,
+    Authorizer,
+    Cors,
+    MockPreflight,
+    RequestValidation,
+    Route,
+    Template,
+)
 
 ISSUER = "https://issuer.example.com"
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Pool"
@@ -109,15 +117,17 @@ def response_headers(response: HttpResponse) -> dict[str, str]:
     return {k.lower(): v for k, v in response.headers}
 
 
-def test_rest_preflight_is_sams_mock() -> None:
-    answer = cors.rest_preflight(Cors(allow_origins=("*",)), {"GET", "POST"})
-    headers = response_headers(answer)
-    assert answer.status == 200
-    assert headers["access-control-allow-origin"] == "*"
-    assert headers["access-control-allow-methods"] == "GET,OPTIONS,POST"
-    assert "access-control-allow-headers" not in headers
-    everything = response_headers(cors.rest_preflight(Cors(allow_origins=("*",)), {"ANY"}))
-    assert everything["access-control-allow-methods"] == "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"
+def test_a_rest_mock_answers_its_literals_and_request_values() -> None:
+    mock = MockPreflight(status=204, body="{}\n", headers=(
+        ("Access-Control-Allow-Origin", "method.request.header.Origin"),
+        ("Access-Control-Allow-Methods", "'GET,OPTIONS'"),
+        ("X-Query", "method.request.querystring.q"), ("X-Absent", "method.request.header.No")))
+    answer = cors.rest_mock(mock, HttpRequest("OPTIONS", "/x", "q=1", [("Origin", "https://a")],
+                                              b""))
+    assert (answer.status, answer.body) == (204, b"{}\n")
+    assert response_headers(answer) == {
+        "content-type": "application/json", "access-control-allow-origin": "https://a",
+        "access-control-allow-methods": "GET,OPTIONS", "x-query": "1"}
 
 
 HTTP_CORS = Cors(allow_origins=("https://abc", "http://*"), allow_methods=("GET", "POST"),

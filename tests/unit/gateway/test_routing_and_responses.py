@@ -250,9 +250,8 @@ def test_a_root_route_matches_only_the_root(tmp_path: Path) -> None:
     assert router.match("GET", "/x/y").route.path == "/x/y"  # type: ignore[union-attr]
 
 
-def test_resource_methods_lists_every_method_of_the_resource(router: Router) -> None:
-    found = router.resource_methods("/items/7")
+def test_resource_is_the_most_specific_path_whatever_the_method(router: Router) -> None:
+    found = router.resource("/items/7")
     assert found is not None
-    match, methods = found
-    assert match.route.path == "/items/{id}" and methods == {"GET", "ANY"}
-    assert router.resource_methods("/") is None
+    assert found.route.path == "/items/{id}" and found.path_parameters == {"id": "7"}
+    assert router.resource("/") is None

@@ -54,7 +54,7 @@ class LambdaAuthorizers:
     def __init__(self, invoker: Invoker, clock: Callable[[], float] = time.monotonic) -> None:
         self.invoker = invoker
         self.clock = clock
-        self._cache: dict[tuple[str, tuple[str, ...]], tuple[float, _Answer]] = {}
+        self._cache: dict[tuple[str, str, tuple[str, ...]], tuple[float, _Answer]] = {}
 
     async def authorize(self, authorizer: Authorizer, request: HttpRequest, match: RouteMatch,
                         event: dict[str, Any], arn: str,
@@ -70,7 +70,7 @@ class LambdaAuthorizers:
         if (authorizer.kind == "token" and authorizer.validation_regex
                 and not _full_match(authorizer.validation_regex, identity[0])):
             raise gw.Unauthorized()
-        key = (authorizer.name, identity)
+        key = (match.api.logical_id, authorizer.name, identity)  # each API has its own cache
         cached = self._cache.get(key)
         if cached is not None and cached[0] > self.clock():
             answer = cached[1]
