@@ -75,8 +75,6 @@ def _write(tmp_path: Path, change: dict[str, object]) -> Path:
 
 @pytest.mark.parametrize("change, message", [
     ({"CodeUri": "nowhere"}, "resource Fn, property CodeUri: directory 'nowhere' does not exist"),
-    ({"Events": "{E: {Type: Api, Properties: {Path: /x, Method: get, RestApiId: !Ref Nope}}}"},
-     "RestApiId must be a valid reference"),
     ({"PackageType": "Image"}, "'ImageUri' must be set"),
 ])
 def test_unusable_templates_name_the_resource_and_property(
@@ -116,6 +114,9 @@ def test_a_function_that_cannot_run_is_skipped_with_its_reason(
      "a greedy {name+} parameter must be the last segment"),
     ({"VpcConfig": "{SubnetIds: [a], SecurityGroupIds: [b]}"}, "ignored: VpcConfig on Fn"),
     ({"Tracing": "Active"}, "ignored: TracingConfig on Fn"),
+    ({"Events": "{E: {Type: Api, Properties: {Path: /x, Method: get, RestApiId: !Ref Nope}}}"},
+     "ignored: Events.E on Fn (the SAM transform refuses it: Resource with id [Fn] is invalid. "
+     "Event with id [E] is invalid. RestApiId must be a valid reference"),
 ])
 def test_what_is_not_honoured_is_reported(tmp_path: Path, change: dict[str, object],
                                           line: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from workbench.template import documents
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "workbench-local"
 _NO_VALUE = {"Ref": "AWS::NoValue"}
-_FORMAT = 3  # of the cached translation: bump when what is cached changes
+_FORMAT = 4  # of the cached translation: bump when what is cached changes
 Fail = Callable[[str | None, str | None, str], TemplateError]
 Resolve = Callable[[Any, str, str], Any]
 
@@ -105,7 +106,13 @@ def _run_translator(prepared: Translated, parameters: dict[str, Any], region: st
             resource = prepared.document["Resources"].get(logical_id)
             props = resource.get("Properties") if isinstance(resource, dict) else None
             extra = next((p for p in _EXTRAS if isinstance(props, dict) and p in props), None)
-            if extra is not None and isinstance(props, dict):
+            event = re.search(r"Event with id \[([^\]]+)\]", reason)
+            events = props.get("Events") if isinstance(props, dict) else None
+            if event and isinstance(events, dict) and event.group(1) in events:
+                del events[event.group(1)]
+                prepared.notes.append(f"ignored: Events.{event.group(1)} on {logical_id} (the "
+                                      f"SAM transform refuses it: {reason})")
+            elif extra is not None and isinstance(props, dict):
                 del props[extra]
                 prepared.notes.append(f"ignored: {extra} on {logical_id} (the SAM transform "
                                       f"refuses it: {reason})")
@@ -206,12 +213,16 @@ def _events_left_out(prepared: Translated) -> None:
             ref = props.get("RestApiId", props.get("ApiId"))
             target = ref.get("Ref") if isinstance(ref, dict) else None
             api = resources.get(target) if isinstance(target, str) else None
-            api_props = api.get("Properties") or {} if isinstance(api, dict) else {}
-            if "DefinitionBody" in api_props and not api_props.get("MergeDefinitions"):
-                prepared.notes.append(
-                    f"not emulated: Events.{event_id} on {logical_id} ({props.get('Method')} "
-                    f"{props.get('Path')}: SAM adds no route to {target}'s own "
-                    "DefinitionBody unless MergeDefinitions is set)")
+            if not isinstance(api, dict):
+                continue
+            api_props = api.get("Properties") or {}
+            what = f"Events.{event_id} on {logical_id} ({props.get('Method')} {props.get('Path')}"
+            if not str(api.get("Type", "")).startswith("AWS::Serverless::"):
+                prepared.notes.append(f"not emulated: {what}: SAM adds no route to {target}, "
+                                      f"an {api.get('Type')}; give it a Method there)")
+            elif "DefinitionBody" in api_props and not api_props.get("MergeDefinitions"):
+                prepared.notes.append(f"not emulated: {what}: SAM adds no route to {target}'s "
+                                      "own DefinitionBody unless MergeDefinitions is set)")
 
 
 def _function_code(prepared: Translated, logical_id: str, props: dict[str, Any],
