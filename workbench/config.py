@@ -11,6 +11,7 @@ import os
 import resource
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 ENV_PREFIX = "WORKBENCH_"
 
@@ -42,6 +43,11 @@ def default_max_connections() -> int:
     if soft == resource.RLIM_INFINITY:
         return 4096
     return max(16, min(4096, soft // 2))
+# How functions run (workbench.runtime.placement): False = from what deploys, on the
+# Runtime's Python with only the package on the path; True = the dev virtualenv (unfaithful).
+# The virtualenv stays the default until the build (#12) lands: without it a function's
+# dependencies are nowhere but in the virtualenv.
+DEFAULT_DEV_VENV = True
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -80,6 +86,12 @@ class Settings:
     max_connections: int = field(default_factory=default_max_connections)
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
     shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
+    dev_venv: bool = DEFAULT_DEV_VENV  # run on the workbench's virtualenv (unfaithful)
+    strict_runtime: bool = False  # a Runtime whose Python is not installed is an error
+
+    @property
+    def mode(self) -> Literal["build", "dev-venv"]:
+        return "dev-venv" if self.dev_venv else "build"
 
 
 def settings(**flags: object) -> Settings:
@@ -105,6 +117,8 @@ def settings(**flags: object) -> Settings:
         "max_connections": env("MAX_CONNECTIONS"),
         "max_header_bytes": env("MAX_HEADER_BYTES"),
         "shutdown_grace_s": env("SHUTDOWN_GRACE"),
+        "dev_venv": env("DEV_VENV"),
+        "strict_runtime": env("STRICT_RUNTIME"),
     }
     merged: dict[str, object] = {}
     for key, value in {**from_env, **{k: v for k, v in flags.items() if v is not None}}.items():
@@ -128,7 +142,7 @@ def _coerce(values: dict[str, object]) -> dict[str, object]:
     for key, value in values.items():
         if key == "parameter_overrides":
             out[key] = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
-        elif key == "hot_reload" and isinstance(value, str):
+        elif key in ("hot_reload", "dev_venv", "strict_runtime") and isinstance(value, str):
             out[key] = value.lower() not in ("0", "false", "no", "off")
         elif key in types and isinstance(value, str):
             try:

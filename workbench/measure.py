@@ -13,16 +13,20 @@ REPORT lines -> `Profile.from_reports`.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 
 from workbench.errors import AwsError, WorkbenchError
+from workbench.runtime.placement import Mode
 from workbench.runtime.pool import Runtime
 from workbench.template import Template
 
 
 async def measure(template: Template, function: str, payload: bytes, *, cold: int, warm: int,
-                  region: str, on_round: Callable[[int], None] | None = None) -> str:
-    """Invoke `function` in `cold` fresh environments, `1 + warm` times each; return the log."""
+                  region: str, on_round: Callable[[int], None] | None = None,
+                  mode: Mode | None = None, strict_runtime: bool | None = None) -> str:
+    """Invoke `function` in `cold` fresh environments, `1 + warm` times each; return the log.
+    How it runs (its mode and interpreter) is said on stderr first."""
     spec = template.function(function)
     if spec is None:
         raise WorkbenchError(f"no function {function!r} in {template.path} "
@@ -31,9 +35,11 @@ async def measure(template: Template, function: str, payload: bytes, *, cold: in
         raise WorkbenchError("--cold must be at least 1 and --warm at least 0")
     # Provisioned environments INIT before any call, so no call would report a cold start.
     unprovisioned = dataclasses.replace(spec, provisioned_concurrency=0)
-    template = dataclasses.replace(template, functions={**template.functions,
-                                                        spec.name: unprovisioned})
-    runtime = Runtime(template, region=region, keepalive_s=0)
+    template = dataclasses.replace(template, functions={spec.name: unprovisioned})
+    runtime = Runtime(template, region=region, keepalive_s=0, mode=mode,
+                      strict_runtime=strict_runtime, say=lambda line: print(line, file=sys.stderr))
+    placement = runtime.pools[spec.name].placement
+    print(f"  {spec.name} runs {placement.summary}", file=sys.stderr)
     log: list[str] = []
     try:
         for round_ in range(cold):

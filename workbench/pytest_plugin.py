@@ -17,6 +17,10 @@ Fixtures:
   (idempotent) and returns the `Deployment` (function names, invoke URLs).
 
 And one helper, `wait_for(check, deadline_s, what)`: poll state with a deadline.
+
+The header says how functions run by default (from their build on their Runtime's Python,
+or on the dev virtualenv), and the summary at the end lists how each function the
+fixtures ran actually ran: its mode and interpreter.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -37,14 +42,30 @@ from typing import Any
 import httpx
 import pytest
 
-from workbench import config
+from workbench import config as workbench_config
 from workbench import template as templates
 from workbench.replay.run import Summary, parse_speed, replay
+from workbench.runtime.placement import Mode, how_it_ran
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
 from workbench.trace import read_trace
 
 STARTUP_DEADLINE_S = 120.0  # provisioned environments of ML handlers INIT before health
+# "  Function QaFunction: app.handler, 2048 MB, 30 s, build, Python 3.11.7" (server banner)
+_BANNER_FUNCTION = re.compile(r"^  Function (\S+): .*, ((?:build|dev-venv)[^,]*, Python \S+)$",
+                              re.MULTILINE)
+_RAN = pytest.StashKey[dict[str, set[str]]]()
+
+
+def _ran(config: pytest.Config) -> dict[str, set[str]]:
+    if _RAN not in config.stash:
+        config.stash[_RAN] = {}
+    return config.stash[_RAN]
+
+
+def _note(config: pytest.Config, function: str, how: str) -> None:
+    if function and how:
+        _ran(config).setdefault(function, set()).add(how)
 
 
 @dataclass
@@ -117,7 +138,8 @@ def start_server(template: Path, log_path: Path, *extra: str,
 
 
 @pytest.fixture
-def workbench_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+def workbench_server(tmp_path: Path,
+                     request: pytest.FixtureRequest) -> Iterator[Callable[..., ServerProcess]]:
     """Factory: `workbench_server(template_path, *serve_flags)` -> a running server."""
     started: list[ServerProcess] = []
 
@@ -129,27 +151,33 @@ def workbench_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     yield start
     for server in started:
         server.stop()
+        for function, how in _BANNER_FUNCTION.findall(server.output()):
+            _note(request.config, function, how)
 
 
 @pytest.fixture
-def workbench_invoke() -> Callable[..., InvocationResult]:
-    """`workbench_invoke(template_path, function, event)`: one invocation in a fresh runtime."""
+def workbench_invoke(request: pytest.FixtureRequest) -> Callable[..., InvocationResult]:
+    """`workbench_invoke(template_path, function, event, mode=None)`: one invocation in a
+    fresh runtime (`mode` "build" or "dev-venv"; default: WORKBENCH_DEV_VENV)."""
 
-    def invoke(template: Path | str, function: str, event: Any) -> InvocationResult:
+    def invoke(template: Path | str, function: str, event: Any,
+               mode: Mode | None = None) -> InvocationResult:
         async def main() -> InvocationResult:
-            runtime = Runtime(templates.load(Path(template)), keepalive_s=0)
+            runtime = Runtime(templates.load(Path(template)), keepalive_s=0, mode=mode)
             try:
                 return await runtime.invoke(function, json.dumps(event).encode())
             finally:
                 await runtime.close()
 
-        return asyncio.run(main())
+        result = asyncio.run(main())
+        _note(request.config, result.function, how_it_ran(result.mode, result.python))
+        return result
 
     return invoke
 
 
 @pytest.fixture
-def workbench_replay() -> Callable[..., Summary]:
+def workbench_replay(request: pytest.FixtureRequest) -> Callable[..., Summary]:
     """`workbench_replay(trace, template=None, target="local", speed=1.0, concurrency=64)`:
     replay every event of a trace file and compare each answer with the recorded one.
     `speed` is a time factor or "max"; a malformed trace line fails the test. Without a
@@ -163,9 +191,12 @@ def workbench_replay() -> Callable[..., Summary]:
             pytest.fail(f"{trace}: " + "; ".join(problems))
         loaded = None
         if target == "local":  # the template as the CLI finds it: argument, env, ./template.yaml
-            loaded = templates.load(config.settings(template=template).template)
-        return asyncio.run(replay(records, target, loaded, speed=parse_speed(speed),
-                                  concurrency=concurrency))
+            loaded = templates.load(workbench_config.settings(template=template).template)
+        summary = asyncio.run(replay(records, target, loaded, speed=parse_speed(speed),
+                                     concurrency=concurrency))
+        for function, how in summary.ran.items():
+            _note(request.config, function, how)
+        return summary
 
     return run
 
@@ -177,6 +208,19 @@ def workbench_token() -> Callable[..., str]:
     from workbench.gateway.auth.tokens import mint
 
     return mint
+def pytest_report_header(config: pytest.Config) -> str:
+    settings = workbench_config.settings()
+    how = ("on the dev virtualenv (unfaithful: WORKBENCH_DEV_VENV)" if settings.dev_venv else
+           "from their build, on their Runtime's Python")
+    return f"lambda-workbench: functions run {how}"
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    ran = _ran(config)
+    if ran:
+        terminalreporter.write_sep("-", "lambda-workbench: how each function ran")
+        for function in sorted(ran):
+            terminalreporter.write_line(f"{function}: {'; '.join(sorted(ran[function]))}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

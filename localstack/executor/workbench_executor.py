@@ -81,10 +81,14 @@ class WorkbenchRuntimeExecutor(RuntimeExecutor):
             "env": {key: str(value) for key, value in env_vars.items()
                     if key not in CONTAINER_ONLY},
         }
-        # A clean environment: never LocalStack's PATH (its virtualenv's python first).
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"),
-               "LANG": os.environ.get("LANG", "C.UTF-8"),
-               "WORKBENCH_BRIDGE": json.dumps(bridge)}
+        # A clean environment: never LocalStack's PATH (its virtualenv's python first). The
+        # workbench's own settings (WORKBENCH_*: how functions run, its cache) pass on.
+        env = {key: value for key, value in os.environ.items()
+               if key.startswith("WORKBENCH_") and key != PYTHON_VARIABLE}
+        env.update({"PATH": "/usr/local/bin:/usr/bin:/bin",
+                    "HOME": os.environ.get("HOME", "/tmp"),
+                    "LANG": os.environ.get("LANG", "C.UTF-8"),
+                    "WORKBENCH_BRIDGE": json.dumps(bridge)})
         # stdin stays open for the bridge's lifetime: its EOF tells the bridge LocalStack
         # is gone, however it went (a parent-death signal would follow this thread instead).
         self.process = subprocess.Popen(

@@ -33,10 +33,13 @@ def with_runtime(apps_template: template.Template, spawner_kind: str) -> Callabl
     """Run `body(runtime)` in a fresh event loop with a Runtime that is always closed,
     once per way of spawning environments (fork server and fresh interpreter)."""
 
-    def run(body: Callable[[Runtime], Awaitable[T]], **options: Any) -> T:
+    def run(body: Callable[[Runtime], Awaitable[T]], tpl: template.Template | None = None,
+            **options: Any) -> T:
         async def main() -> T:
             spawner = ForkServerSpawner() if spawner_kind == "fork" else SubprocessSpawner()
-            runtime = Runtime(apps_template, spawner=spawner, **options)
+            # What deploys, on the Runtime's Python, unless a test asks for the virtualenv.
+            options.setdefault("mode", "build")
+            runtime = Runtime(tpl or apps_template, spawner=spawner, **options)
             try:
                 return await body(runtime)
             finally:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 from workbench import config, template
-from workbench.cli import template_values
+from workbench.cli import runtime_flags, template_values
 from workbench.errors import AwsError, WorkbenchError
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
@@ -24,11 +25,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                              "apigw-rest/post-json (default: {})")
     parser.add_argument("--template", type=Path)
     template_values.add_flags(parser)
+    runtime_flags.add(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = config.settings(template=args.template, **template_values.flags(args))
+    settings = config.settings(template=args.template, dev_venv=args.dev_venv,
+                               strict_runtime=args.strict_runtime, **template_values.flags(args))
     tpl = template.load_settings(settings, ("local_invoke",))
     if args.function in tpl.skipped:
         raise WorkbenchError(f"{args.function} is not run: {tpl.skipped[args.function]}")
@@ -44,13 +47,22 @@ def run(args: argparse.Namespace) -> int:
 
 async def _invoke(tpl: template.Template, function: str, payload: bytes,
                   settings: config.Settings) -> InvocationResult:
-    runtime = Runtime(tpl, region=settings.region, keepalive_s=0)
+    spec = tpl.function(function)
+    assert spec is not None
+    only = dataclasses.replace(tpl, functions={spec.name: spec})  # placed (built) alone
+    runtime = Runtime(only, region=settings.region, keepalive_s=0, mode=settings.mode,
+                      strict_runtime=settings.strict_runtime, say=_progress)
     try:
-        return await runtime.invoke(function, payload)
+        runtime_flags.describe_one(runtime, spec.name)
+        return await runtime.invoke(spec.name, payload)
     except AwsError as error:
         raise WorkbenchError(f"{error.error_type}: {error.message}") from None
     finally:
         await runtime.close()
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr)  # stdout holds the payload only
 
 
 def read_event(spec: str | None) -> bytes:

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from workbench import config, template
+from workbench.cli import runtime_flags
 from workbench.errors import WorkbenchError
 from workbench.replay.local import Replayed
 from workbench.replay.run import COUNTS, Summary, parse_speed, replay, write_report
@@ -34,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--template", type=Path)
     p.add_argument("--report", type=Path, metavar="DIR",
                    help="write report.json and report.html (DIR must be new or empty)")
+    runtime_flags.add(p)
     p.set_defaults(run=run)
 
 
@@ -81,8 +83,10 @@ async def _replay_with_progress(records: list[TraceRecord], args: argparse.Names
             counts["errors"] += bool(replayed.error or result and result.function_error)
             bar.update(task, advance=1, counts=" ".join(f"{k} {v}" for k, v in counts.items()))
 
+        settings = config.settings(dev_venv=args.dev_venv, strict_runtime=args.strict_runtime)
         return await replay(records, args.target, tpl, speed=speed,
-                            concurrency=args.concurrency, progress=progress)
+                            concurrency=args.concurrency, progress=progress,
+                            mode=settings.mode, strict_runtime=settings.strict_runtime)
 
 
 def _print_summary(summary: Summary) -> None:
@@ -94,6 +98,8 @@ def _print_summary(summary: Summary) -> None:
         table.add_row(f"latency {key} ms", str(value))
     for key, value in data["errors_by_type"].items():
         table.add_row(f"error {key}", str(value))
+    for function, how in summary.ran.items():
+        table.add_row(f"{function} ran", how)
     out = Console(highlight=False)
     out.print(table)
     for diff in summary.diffs(5):

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from workbench import config
-from workbench.cli import template_values
+from workbench.cli import runtime_flags, template_values
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     limits = parser.add_argument_group("limits (defaults: the README's 'Limits')")
     for flag, dest, kind, what in LIMIT_FLAGS:
         limits.add_argument(flag, dest=dest, type=kind, metavar="N", help=what)
+    runtime_flags.add(parser)
     parser.set_defaults(run=run)
 
 
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     settings = config.settings(template=args.template, host=args.host, port=args.port,
                                keepalive_s=args.keepalive_s, hot_reload=args.hot_reload,
                                jwks=args.jwks, api_keys=args.api_keys,
+                               dev_venv=args.dev_venv, strict_runtime=args.strict_runtime,
                                **template_values.flags(args),
                                **{dest: getattr(args, dest) for _, dest, _, _ in LIMIT_FLAGS})
     app = create_app(settings, record_dir=args.record, console=Console(show_logs=not args.quiet))

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from workbench import config, template
+from workbench.cli import runtime_flags
 from workbench.cli.invoke import read_event
 from workbench.errors import WorkbenchError
 from workbench.measure import measure
@@ -52,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     meas.add_argument("--warm", type=int, default=5, help="warm calls after each (5)")
     meas.add_argument("--log", type=Path, help="where the REPORT lines' log is kept "
                       "(default: the output with .log)")
+    runtime_flags.add(meas)
     meas.set_defaults(run=run_measure)
 
 
@@ -101,7 +103,8 @@ def run_profile(args: argparse.Namespace) -> int:
 
 
 def run_measure(args: argparse.Namespace) -> int:
-    settings = config.settings(template=args.template)
+    settings = config.settings(template=args.template, dev_venv=args.dev_venv,
+                               strict_runtime=args.strict_runtime)
     tpl = template.load(settings.template, region=settings.region)
     payload = read_event(args.event)
     log_path = args.log or args.output.with_suffix(".log")
@@ -117,7 +120,8 @@ def run_measure(args: argparse.Namespace) -> int:
         print(f"  cold start {done}/{args.cold} measured", file=sys.stderr, flush=True)
 
     log = asyncio.run(measure(tpl, args.function, payload, cold=args.cold, warm=args.warm,
-                              region=settings.region, on_round=say))
+                              region=settings.region, on_round=say, mode=settings.mode,
+                              strict_runtime=settings.strict_runtime))
     log_path.write_text(log, encoding="utf-8")
     _save(args, list(importers.reports(log_path, _problem)), source=log_path)
     return 0

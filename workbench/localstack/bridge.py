@@ -11,13 +11,17 @@ timeout, memory limit, START/END/REPORT) and speaks LocalStack's init protocol:
   `{endpoint}/invocations/{request id}/...`, as LocalStack's own init does.
 
 A function that crashes, times out or runs out of memory gets a fresh environment on the
-next invoke (a cold start with its Init Duration), as on Lambda. The bridge ends on
+next invoke (a cold start with its Init Duration), as on Lambda; an INIT that fails there is
+retried inside the invocation, as Lambda does. The environment runs on the function's
+Runtime's interpreter with only its package, layers and the runtime's libraries on the path,
+or on the workbench's virtualenv (WORKBENCH_DEV_VENV, passed on by the executor). It ends on
 SIGTERM, or when its stdin closes (LocalStack is gone), stopping its environment first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -28,7 +32,10 @@ from typing import Any
 import httpx
 from watchfiles import awatch
 
+from workbench import config as workbench_config
 from workbench.runtime.environment import Environment
+from workbench.runtime.placement import Placement, place
+from workbench.runtime.sandboxes import SandboxHost
 from workbench.runtime.types import InitError
 from workbench.template import FunctionSpec
 
@@ -47,9 +54,11 @@ def function_spec(config: dict[str, Any]) -> tuple[FunctionSpec, dict[str, str]]
 
 
 class Bridge:
-    def __init__(self, spec: FunctionSpec, env: dict[str, str]) -> None:
-        self.spec = spec
+    def __init__(self, placement: Placement, env: dict[str, str]) -> None:
+        self.placement = placement
+        self.spec = placement.spec
         self.env = env
+        self.host = SandboxHost()
         self.region = env.get("AWS_REGION", "us-east-1")
         self.account = env.get("LOCALSTACK_FUNCTION_ACCOUNT_ID", "000000000000")
         # $LOCALSTACK_RUNTIME_ENDPOINT is http://host:port/_localstack_lambda/<runtime id>
@@ -62,8 +71,8 @@ class Bridge:
         self.tasks: set[asyncio.Task[None]] = set()
 
     def _new_environment(self) -> Environment:
-        return Environment(self.spec, region=self.region, account_id=self.account,
-                           extra_env=self.env)
+        return Environment(self.placement, region=self.region, account_id=self.account,
+                           extra_env=self.env, host=self.host)
 
     async def init(self) -> bool:
         """The first INIT, reported to LocalStack as ready or error."""
@@ -91,12 +100,8 @@ class Bridge:
             if self.environment is None or self.environment.state == "dead" or self.stale:
                 self.stale = False
                 self.environment = self._new_environment()
-                try:
-                    await self.environment.start()
-                except InitError as error:
-                    await self._post_logs(request_id, error.logs)
-                    await self._post(f"/invocations/{request_id}/error", error.document)
-                    return
+                with contextlib.suppress(InitError):
+                    await self.environment.start()  # a failed INIT is retried in the invoke
             result = await self.environment.invoke(invoke["payload"].encode(),
                                                    request_id=request_id)
         sys.stdout.write(result.logs)
@@ -124,6 +129,7 @@ class Bridge:
             task.cancel()
         if self.environment is not None:
             await self.environment.stop()
+        await self.host.close()
         await self.client.aclose()
 
 
@@ -161,7 +167,10 @@ async def serve_invokes(bridge: Bridge, reader: asyncio.StreamReader,
 async def main() -> int:
     config = json.loads(os.environ[CONFIG_VARIABLE])
     spec, env = function_spec(config)
-    bridge = Bridge(spec, env)
+    settings = workbench_config.settings()  # WORKBENCH_* passed on by the executor
+    placement = place(spec, settings.mode, strict=settings.strict_runtime,
+                      say=lambda line: print(line, file=sys.stderr))
+    bridge = Bridge(placement, env)
     if config.get("hot_reload"):
         bridge.tasks.add(asyncio.ensure_future(bridge.watch_code()))
     server = await asyncio.start_server(

@@ -28,6 +28,7 @@ from workbench.localstack.invoke import LocalStackInvoker
 from workbench.replay.compare import Verdict, verdict
 from workbench.replay.local import Replayed, replay_local
 from workbench.report import charts, html
+from workbench.runtime.placement import Mode
 from workbench.runtime.pool import Runtime
 from workbench.template import Template
 from workbench.trace import TraceRecord
@@ -49,6 +50,8 @@ class Row:
 @dataclass
 class Summary:
     rows: list[Row] = field(default_factory=list)
+    # How each function ran on the local target: "build, Python 3.12.1" (runtime.placement).
+    ran: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -59,6 +62,7 @@ class Summary:
         """The counts, the errors by type and the first few diffs, as text."""
         data = self.to_dict()
         lines = [", ".join(f"{data[k]} {k.replace('_', ' ')}" for k in COUNTS)]
+        lines += [f"{name} ran {how}" for name, how in self.ran.items()]
         if data["errors_by_type"]:
             lines.append("errors: " + ", ".join(f"{k} x{v}" for k, v in
                                                 data["errors_by_type"].items()))
@@ -77,7 +81,7 @@ class Summary:
                 if latencies else None
 
         return {
-            "events": len(self.rows), "identical": counts["identical"],
+            "events": len(self.rows), "identical": counts["identical"], "ran": self.ran,
             "changed": counts["changed"], "failed": counts["failed"],
             "cold_starts": sum(r.cold for r in self.rows),
             "throttles": sum(r.throttled for r in self.rows),
@@ -203,12 +207,18 @@ def judge(index: int, replayed: Replayed) -> Row:
 
 async def replay(records: list[TraceRecord], target: str, template: Template | None, *,
                  speed: float | None, concurrency: int,
-                 progress: Callable[[Replayed], None] = lambda _: None) -> Summary:
-    """Replay `records`; `progress` hears of each one as it completes."""
+                 progress: Callable[[Replayed], None] = lambda _: None,
+                 mode: Mode | None = None, strict_runtime: bool | None = None) -> Summary:
+    """Replay `records`; `progress` hears of each one as it completes. `mode` and
+    `strict_runtime` say how the local target runs functions (default: WORKBENCH_*)."""
+    ran: dict[str, str] = {}
     if target == "local":
         if template is None:
             raise WorkbenchError("--target local needs a template (--template)")
-        runtime = Runtime(template)
+        runtime = Runtime(template, mode=mode, strict_runtime=strict_runtime)
+        used = {spec.name for r in records if (spec := template.function(r.function))}
+        ran = {name: pool.placement.summary for name, pool in runtime.pools.items()
+               if name in used}
         await runtime.start()
         try:
             results = await replay_local(runtime, records, speed=speed,
@@ -228,7 +238,7 @@ async def replay(records: list[TraceRecord], target: str, template: Template | N
     else:
         raise WorkbenchError(f"--target {target!r}: use local, localstack or an "
                              "http(s):// URL")
-    return Summary([judge(i, r) for i, r in enumerate(results)])
+    return Summary([judge(i, r) for i, r in enumerate(results)], ran)
 
 
 def localstack_invoker() -> LocalStackInvoker:

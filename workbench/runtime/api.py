@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 import httptools
+
+from workbench.runtime import peers
 
 PREFIX = b"/2018-06-01/runtime"
 # Lambda caps a synchronous response at 6 MB; we still read more, to report the size.
@@ -88,8 +91,10 @@ class RuntimeApiState:
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self, state: RuntimeApiState) -> None:
+    def __init__(self, state: RuntimeApiState,
+                 members: Callable[[], Iterable[int]] | None = None) -> None:
         self.state = state
+        self.members = members
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.url = b""
@@ -100,8 +105,16 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
+        # On Lambda only the sandbox reaches its Runtime API: refuse everyone else before
+        # reading a byte (no event, no answer, no init error can come from them).
+        if self.members is not None and not peers.admitted(
+                transport.get_extra_info("socket"), self.members()):
+            transport.abort()  # type: ignore[attr-defined]  # a stream transport has it
+            self.transport = None
 
     def data_received(self, data: bytes) -> None:
+        if self.transport is None:
+            return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
@@ -192,10 +205,12 @@ class _Connection(asyncio.Protocol):
 
 
 class RuntimeApiServer:
-    """Serves the Runtime API for one environment on 127.0.0.1:<free port>."""
+    """Serves the Runtime API for one environment on 127.0.0.1:<free port>, to the processes
+    `members()` lists only (all local processes when it is None)."""
 
-    def __init__(self) -> None:
+    def __init__(self, members: Callable[[], Iterable[int]] | None = None) -> None:
         self.state = RuntimeApiState()
+        self.members = members
         self._server: asyncio.base_events.Server | None = None
         self.port = 0
 
@@ -208,7 +223,8 @@ class RuntimeApiServer:
             sock.listen(16)
             self.port = sock.getsockname()[1]
             loop = asyncio.get_running_loop()
-            self._server = await loop.create_server(lambda: _Connection(self.state), sock=sock)
+            self._server = await loop.create_server(
+                lambda: _Connection(self.state, self.members), sock=sock)
         except BaseException:
             sock.close()
             raise

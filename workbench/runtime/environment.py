@@ -1,55 +1,67 @@
-"""One execution environment: an OS process running the handler under awslambdaric.
+"""One execution environment: a sandbox, and in it a process running the handler under
+awslambdaric.
 
-INIT happens in `start()` (a fresh process imports the handler; Init Duration is the time
-to its first `/invocation/next`). `invoke()` hands one event to the runtime and waits for
-its answer, a timeout, a crash or the memory limit, whichever comes first. After a
-timeout, crash or OOM the environment is dead, as on Lambda; the next call is cold.
+INIT happens in `start()`: a fresh process imports the handler; Init Duration is the time to
+its first `/invocation/next`. `invoke()` hands one event to the runtime and waits for its
+answer, a timeout, a crash or the memory limit, whichever comes first. After a timeout,
+crash or OOM the environment is dead, as on Lambda; the next call is cold.
+
+INIT as Lambda runs it for on-demand functions: "The Init phase is limited to 10 seconds.
+If all three tasks do not complete within 10 seconds, Lambda retries the Init phase at the
+time of the first function invocation with the configured function timeout." (AWS Lambda
+Developer Guide, "Understanding the Lambda execution environment lifecycle"). A failed
+INIT (error, crash or timeout) logs its INIT_REPORT line and leaves the environment with
+`init_failure` set; its first `invoke()` runs INIT again in a fresh process and then the
+call, both within the function's timeout, and reports no Init Duration (it is part of the
+invocation's Duration). With provisioned concurrency INIT may take "130 seconds or the
+configured function timeout (maximum 900 seconds), whichever is higher" and is not retried.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from workbench.runtime import errors, logs
 from workbench.runtime.api import NextEvent, Outcome, RuntimeApiServer
 from workbench.runtime.descriptors import NoDescriptors, exhausted
-from workbench.runtime.environ import lambda_environment, log_stream_name
+from workbench.runtime.environ import lambda_environment, log_stream_name, needs_exec
 from workbench.runtime.memory import MemoryWatch
 from workbench.runtime.output import LogBuffer
+from workbench.runtime.placement import Placement
 from workbench.runtime.process import (
     OutputReader,
     Process,
     Spawner,
+    SpawnRequest,
     SubprocessSpawner,
+    descendants,
     exit_description,
-    kill,
 )
+from workbench.runtime.sandboxes import Confinement, SandboxHost
 from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
-from workbench.template import FunctionSpec
 
-# Lambda gives INIT 10 s for on-demand functions before it retries INIT inside the first
-# invoke under the function timeout; a local run simply allows the longer of the two.
 INIT_LIMIT_S = 10.0
+PROVISIONED_INIT_LIMIT_S = 130.0
+MAX_TIMEOUT_S = 900.0
 _ids = itertools.count(1)
 
 
 class Environment:
-    def __init__(self, spec: FunctionSpec, *, clock: Clock | None = None,
+    def __init__(self, placement: Placement, *, clock: Clock | None = None,
                  region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID,
                  extra_env: dict[str, str] | None = None,
                  on_log: Callable[[str], None] | None = None,
                  on_change: Callable[[Environment], None] | None = None,
-                 spawner: Spawner | None = None, provisioned: bool = False) -> None:
-        self.spec = spec
+                 spawner: Spawner | None = None, provisioned: bool = False,
+                 host: SandboxHost) -> None:
+        self.placement = placement
+        self.spec = spec = placement.spec
         self.id = f"{spec.name}-{next(_ids)}"
         self.clock = clock or RealClock()
         self.region = region
@@ -57,112 +69,159 @@ class Environment:
         self.arn = f"arn:aws:lambda:{region}:{account_id}:function:{name}"
         self.extra_env = extra_env or {}
         self.on_log = on_log
-        self.on_change = on_change  # told when INIT starts, when it succeeds, and on death
+        self.on_change = on_change  # told when INIT starts, when it ends, and on death
         self.spawner = spawner or SubprocessSpawner()
         self.provisioned = provisioned
+        self.host = host
         self.state = "new"  # new -> starting -> idle <-> busy -> dead
         self.pid: int | None = None
         self.init_duration_ms: float | None = None
+        self.init_failure: InitError | None = None  # INIT failed: the first invoke retries it
         self.invocations = 0
         self.started_at = time.time()
         self.last_used = self.clock.now()
         self.max_memory_mb = 0
         self.retired = False  # hot reload: stop after the current invocation
         self.log_stream = log_stream_name()
-        self._server = RuntimeApiServer()
+        self._server: RuntimeApiServer | None = None
         self._buffer = LogBuffer()
         self._process: Process | None = None
         self._exit: asyncio.Task[int] | None = None
         self._reader: OutputReader | None = None
         self._memory: MemoryWatch | None = None
-        self._tmp: Path | None = None
+        self._confinement: Confinement | None = None
+        self._killing: asyncio.Future[None] | None = None
         self._cold_pending = not provisioned
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Run INIT; raise InitError (environment dead) if it fails, or NoDescriptors, with
-        nothing left behind, if the process has no descriptor left for a socket or pipe."""
+        """The Init phase. Raises InitError when it fails; an on-demand environment then
+        keeps `init_failure` and retries INIT on its first invocation, as Lambda does.
+        Raises NoDescriptors, with nothing left behind, if the process has no descriptor
+        left for a socket or pipe."""
         self._set_state("starting")
-        try:
-            started = await self._launch()
-        except OSError as failure:
+        limit = max(PROVISIONED_INIT_LIMIT_S, min(self.spec.timeout_s, MAX_TIMEOUT_S)) \
+            if self.provisioned else INIT_LIMIT_S
+        failure = await self._init(limit, phase="init")
+        if failure is None:
+            self.last_used = self.clock.now()
+            self._set_state("idle")
+            if self.provisioned:
+                self._buffer.write(
+                    (logs.init_report_line(self.init_duration_ms or 0.0) + "\n").encode())
+            return
+        if self.provisioned:
             await self._die()
-            if exhausted(failure):
+        else:
+            self.init_failure = failure
+            self._set_state("failed-init")
+        raise failure
+
+    async def _init(self, limit_s: float, phase: str) -> InitError | None:
+        """Start the runtime process and wait for its first /next: None when it got there."""
+        started = time.perf_counter()
+        try:
+            server = await self._spawn()
+        except BaseException as failure:
+            await self._die()  # nothing of a half-started environment is left behind
+            if isinstance(failure, OSError) and exhausted(failure):
                 raise NoDescriptors(self.spec.name) from None
             raise
         assert self._exit is not None and self._memory is not None
-        state = self._server.state
-        init_error = state.expect("")
-        ready = asyncio.ensure_future(state.polled.wait())
-        stop_waiting = self._give_up_on(init_error, max(INIT_LIMIT_S, self.spec.timeout_s))
+        init_error = server.state.expect("")
+        ready = asyncio.ensure_future(server.state.polled.wait())
+        stop_waiting = self._give_up_on(init_error, limit_s)
         try:
             waits: set[asyncio.Future[Any]] = {ready, init_error}
             done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
             ready.cancel()
             stop_waiting()
-            state.forget("")
+            server.state.forget("")
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         self._memory.unwatch()
         if ready in done and not self._exit.done():
-            self.last_used = self.clock.now()
-            self._set_state("idle")
-            return
+            return None
+        status, died = "error", None
         if init_error in done and (outcome := init_error.result()) is not None:
-            error = errors.from_document(outcome.body)
+            verdict = errors.from_document(outcome.body)
         elif self._exit.done():
-            error = errors.exit_error(None, exit_description(self._exit.result()),
-                                      self._memory.exceeded)
+            died = exit_description(self._exit.result())
+            verdict = errors.exit_error(None, died, self._memory.out_of_memory())
         else:
-            error = errors.timeout_error(None, max(INIT_LIMIT_S, self.spec.timeout_s))
-        await self._die()
-        raise InitError(error.error_type or "Runtime.Unknown", error.message, error.document,
-                        self._buffer.take(), self.init_duration_ms)
+            status, verdict = "timeout", errors.timeout_error(None, limit_s)
+        await self._end_process()
+        error_type = verdict.error_type or "Runtime.Unknown"
+        line = logs.init_report_line(self.init_duration_ms, phase, status, error_type)
+        return InitError(error_type, verdict.message, verdict.document,
+                         self._buffer.take() + line + "\n", self.init_duration_ms, status,
+                         self.max_memory_mb, died)
 
-    async def _launch(self) -> float:
-        """Everything INIT needs: the Runtime API, /tmp, the output pipe, the process and
-        its memory watch. Returns when the process was spawned (INIT's start)."""
-        await self._server.start()
-        # (templates, #14) a nested stack's function is "Child/Function": no "/" in a name.
-        self._tmp = Path(tempfile.mkdtemp(prefix=f"workbench-{self.id.replace('/', '-')}-"))
-        env = lambda_environment(self.spec, runtime_api=self._server.address, region=self.region,
-                                 tmp=self._tmp, log_stream=self.log_stream,
-                                 extra=self.extra_env,
-                                 init_type="provisioned-concurrency" if self.provisioned
-                                 else "on-demand")
-        self._reader = OutputReader(self._buffer.write)
-        started = time.perf_counter()
+    async def _spawn(self) -> RuntimeApiServer:
+        """Everything INIT needs, each step taking descriptors: the Runtime API, the sandbox,
+        the output pipe, the process and its memory watch."""
+        self._server = server = RuntimeApiServer(self._members)
+        await server.start()
+        if self._confinement is None:
+            self._confinement = self.host.confine(self.id, self.spec.memory_mb,
+                                                  self.spec.ephemeral_storage_mb)
+        confinement = self._confinement
+        env = lambda_environment(
+            self.placement, runtime_api=server.address, region=self.region,
+            tmpdir=confinement.tmpdir, log_stream=self.log_stream, extra=self.extra_env,
+            init_type="provisioned-concurrency" if self.provisioned else "on-demand")
+        self._reader = reader = OutputReader(self._buffer.write)
         try:
-            self._process = await self.spawner.spawn(
-                self.spec.handler, env=env, cwd=self.spec.code_uri,
-                output_fd=self._reader.write_fd)
+            self._process = await self.spawner.spawn(SpawnRequest(
+                self.spec.handler, env, self.spec.code_uri, self.placement.launch,
+                reader.write_fd, cgroups=confinement.group.procs_files
+                if confinement.group else (), tmp_mb=confinement.tmp_mb,
+                read_only=(str(self.spec.code_uri), *(str(p) for p in self.spec.layers)),
+                subreaper=confinement.group is None,
+                exec_only=needs_exec(self.placement, self.extra_env)))
         finally:
-            self._reader.close_write_end()
+            reader.close_write_end()
         self.pid = self._process.pid
         self._exit = asyncio.ensure_future(self._process.wait())
-        self._memory = MemoryWatch(self._process.pid, self.spec.memory_mb, self._on_oom)
-        return started
+        self._memory = MemoryWatch(self._process.pid, self.spec.memory_mb, self._on_oom,
+                                   confinement.group.dirs if confinement.group else None)
+        return server
+
+    def _members(self) -> list[int]:
+        """This environment's processes: the only ones its Runtime API admits."""
+        confinement = self._confinement
+        if confinement is not None and confinement.group is not None:
+            return confinement.group.pids()
+        return descendants(self._process.pid) if self._process is not None else []
 
     async def stop(self) -> None:
         await self._die()
 
-    async def _die(self) -> None:
-        if self.state != "dead":
-            self._set_state("dead")
+    async def _end_process(self) -> None:
+        """Kill the process tree and wait for the runtime process; keep the sandbox."""
         if self._memory is not None:
             self._memory.stop()
-        if self._process is not None:
-            kill(self._process)
-            if self._exit is not None:
-                await asyncio.shield(self._exit)
+        if self._confinement is not None:
+            await self._confinement.end(self._process)
+        if self._exit is not None:
+            await asyncio.shield(self._exit)
+            if self._memory is not None and self._process is not None:
+                self._memory.exited(self._process.maxrss_kb)
+                self._note_peak()
         if self._reader is not None:
             self._reader.drain()
             self._reader.close()
-        await self._server.close()
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
+        if self._server is not None:
+            await self._server.close()
+
+    async def _die(self) -> None:
+        if self.state != "dead":
+            self._set_state("dead")
+        await self._end_process()
+        if self._confinement is not None:
+            self._confinement.remove()
+            self._confinement = None
 
     def _set_state(self, state: str) -> None:
         """A lifecycle change (not busy <-> idle, the warm path): tell whoever watches."""
@@ -171,47 +230,108 @@ class Environment:
             self.on_change(self)
 
     def _on_oom(self) -> None:
-        if self._process is not None:
-            kill(self._process)
+        if self._confinement is not None and self._killing is None:
+            self._killing = asyncio.ensure_future(self._confinement.end(self._process))
 
     # -- invoke ------------------------------------------------------------------------
 
     async def invoke(self, payload: bytes, *, request_id: str | None = None,
                      client_context: str | None = None) -> InvocationResult:
-        assert self.state == "idle" and self._exit is not None and self._memory is not None
-        self.state = "busy"
         request_id = request_id or str(uuid.uuid4())
+        if self.init_failure is not None:
+            return await self._invoke_with_init(payload, request_id, client_context)
+        assert self.state == "idle"
+        self.state = "busy"
         cold, self._cold_pending = self._cold_pending, False
         init_output = self._buffer.take()
+        started = time.perf_counter()  # durations are measured; the clock only sets deadlines
+        verdict = await self._exchange(payload, request_id, client_context, self.spec.timeout_s,
+                                       int((time.time() + self.spec.timeout_s) * 1000))
+        duration_ms = (time.perf_counter() - started) * 1000
+        return await self._finish(request_id, verdict, duration_ms, cold, init_output,
+                                  self.init_duration_ms if cold else None)
+
+    async def _invoke_with_init(self, payload: bytes, request_id: str,
+                                client_context: str | None) -> InvocationResult:
+        """INIT failed in the Init phase: retry it inside this invocation, as Lambda does,
+        with the function's timeout for INIT and the call together."""
+        first, self.init_failure = self.init_failure, None
+        assert first is not None
+        self.state, self._cold_pending = "busy", False
+        started = time.perf_counter()
         deadline_ms = int((time.time() + self.spec.timeout_s) * 1000)
+        failure = await self._init(self.spec.timeout_s, phase="invoke")
+        output = first.logs
+        if failure is not None:
+            output += failure.logs
+            if failure.status == "timeout":
+                verdict = errors.timeout_error(request_id, self.spec.timeout_s)
+            elif failure.exit_description is not None:
+                verdict = errors.exit_error(request_id, failure.exit_description,
+                                            failure.error_type == "Runtime.OutOfMemory")
+            else:
+                verdict = errors.init_failed(failure.document, failure.error_type)
+            duration_ms = (time.perf_counter() - started) * 1000
+            await self._die()
+            return self._result(request_id, verdict, duration_ms, True, output, None)
+        remaining = self.spec.timeout_s - (time.perf_counter() - started)
+        verdict = await self._exchange(payload, request_id, client_context, remaining,
+                                       deadline_ms)
+        duration_ms = (time.perf_counter() - started) * 1000
+        return await self._finish(request_id, verdict, duration_ms, True,
+                                  output + self._buffer.take(), None)
+
+    async def _exchange(self, payload: bytes, request_id: str, client_context: str | None,
+                        timeout_s: float, deadline_ms: int) -> errors.Verdict:
+        """Hand the event to the runtime's parked /next and wait for what comes of it."""
+        assert self._exit is not None and self._memory is not None and self._server
         self._memory.watch()
         state = self._server.state
         answer = state.expect(request_id)
-        started = time.perf_counter()  # durations are measured; the clock only sets deadlines
         state.offer(NextEvent(request_id, payload, deadline_ms, self.arn,
                               client_context=client_context))
-        stop_waiting = self._give_up_on(answer, self.spec.timeout_s)
+        stop_waiting = self._give_up_on(answer, timeout_s)
         try:
             outcome = await answer
         finally:
             stop_waiting()
             state.forget(request_id)
-        duration_ms = (time.perf_counter() - started) * 1000
         self._memory.unwatch()
         if self._reader is not None:
             self._reader.drain()
-        result = self._judge(request_id, outcome)
-        self.max_memory_mb = max(self.max_memory_mb, self._memory.peak_mb())
-        if result.error_type in errors.FATAL:
+        return self._judge(request_id, outcome)
+
+    async def _finish(self, request_id: str, verdict: errors.Verdict, duration_ms: float,
+                      cold: bool, init_output: str, init_ms: float | None) -> InvocationResult:
+        self._note_peak()
+        verdict = self._tmp_verdict(request_id, verdict)
+        if verdict.error_type in errors.FATAL:
             await self._die()
         else:
             self.state = "idle"
         self.invocations += 1
         self.last_used = self.clock.now()
-        if result.error_type == "Runtime.OutOfMemory":
+        if verdict.error_type == "Runtime.OutOfMemory":
             # Lambda reports the limit as Max Memory Used when it kills for memory.
-            self.max_memory_mb = max(self.max_memory_mb, self.spec.memory_mb)
-        return self._result(request_id, result, duration_ms, cold, init_output)
+            self.max_memory_mb = self.spec.memory_mb
+        return self._result(request_id, verdict, duration_ms, cold, init_output, init_ms)
+
+    def _note_peak(self) -> None:
+        # Never above MemorySize: a sample may catch a runaway just past it before the kill.
+        if self._memory is not None:
+            self.max_memory_mb = min(self.spec.memory_mb,
+                                     max(self.max_memory_mb, self._memory.peak_mb()))
+
+    def _tmp_verdict(self, request_id: str, verdict: errors.Verdict) -> errors.Verdict:
+        """Without a private /tmp the kernel cannot refuse a write past EphemeralStorage;
+        the invocation fails instead, saying so (and the environment is discarded)."""
+        confinement = self._confinement
+        if confinement is None or confinement.tmpdir is None:
+            return verdict
+        used = confinement.tmp_used_mb()
+        if used <= confinement.tmp_limit_mb:
+            return verdict
+        return errors.tmp_exceeded(request_id, used, confinement.tmp_limit_mb)
 
     def _give_up_on(self, answer: asyncio.Future[Outcome | None],
                     timeout_s: float) -> Callable[[], None]:
@@ -225,7 +345,7 @@ class Environment:
                 answer.set_result(None)
 
         exit_.add_done_callback(give_up)
-        timer = self.clock.call_later(timeout_s, give_up)
+        timer = self.clock.call_later(max(timeout_s, 0.0), give_up)
 
         def stop() -> None:
             timer.cancel()
@@ -237,19 +357,17 @@ class Environment:
         """What the invocation came to: its answer, a crash, the memory limit or the timeout."""
         assert self._exit is not None and self._memory is not None
         if self._memory.check_peak():
-            if self._process is not None:
-                kill(self._process)
+            self._on_oom()
             return errors.exit_error(request_id, "signal: killed", oom=True)
         if outcome is not None:
             return errors.from_outcome(outcome)
         if self._exit.done():
             return errors.exit_error(request_id, exit_description(self._exit.result()),
-                                     self._memory.exceeded)
+                                     self._memory.out_of_memory())
         return errors.timeout_error(request_id, self.spec.timeout_s)
 
     def _result(self, request_id: str, verdict: errors.Verdict, duration_ms: float, cold: bool,
-                init_output: str) -> InvocationResult:
-        init_ms = self.init_duration_ms if cold else None
+                init_output: str, init_ms: float | None) -> InvocationResult:
         lines = [init_output] if init_output else []
         lines.append(logs.start_line(request_id) + "\n")
         lines.append(self._buffer.take())
@@ -257,7 +375,8 @@ class Environment:
             lines.append(verdict.log_line + "\n")
         lines.append(logs.end_line(request_id) + "\n")
         lines.append(logs.report_line(request_id, duration_ms, self.spec.memory_mb,
-                                      self.max_memory_mb, init_ms) + "\n")
+                                      self.max_memory_mb, init_ms, verdict.report_error_type,
+                                      verdict.report_status) + "\n")
         text = "".join(lines)
         if self.on_log is not None:
             self.on_log(text)
@@ -266,7 +385,8 @@ class Environment:
             function_error=verdict.function_error, error_type=verdict.error_type,
             duration_ms=duration_ms, init_duration_ms=init_ms,
             max_memory_used_mb=self.max_memory_mb, memory_size_mb=self.spec.memory_mb,
-            cold=cold, logs=text, environment_id=self.id, function=self.spec.name)
+            cold=cold, logs=text, environment_id=self.id, function=self.spec.name,
+            mode=self.placement.mode, python=self.placement.choice.interpreter.label)
 
     def describe(self) -> dict[str, object]:
         return {
@@ -274,6 +394,8 @@ class Environment:
             "provisioned": self.provisioned, "init_duration_ms": self.init_duration_ms,
             "started_at": self.started_at, "invocations": self.invocations,
             "max_memory_used_mb": self.max_memory_mb, "memory_size_mb": self.spec.memory_mb,
-            "log_stream": self.log_stream,
+            "log_stream": self.log_stream, "mode": self.placement.mode,
+            "runtime_api": self._server.address if self._server is not None else None,
+            "python": self.placement.choice.interpreter.label,
         }
 

@@ -16,7 +16,8 @@ from workbench.runtime.api import Outcome
 # Lambda's synchronous response limit, as its error message states it.
 MAX_RESPONSE_BYTES = 6291556
 # After these the environment is discarded and the next invocation is cold.
-FATAL = frozenset({"Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory"})
+FATAL = frozenset({"Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory",
+                   "Workbench.EphemeralStorageExceeded"})
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,15 @@ class Verdict:
     function_error: str | None = None  # "Unhandled", as the X-Amz-Function-Error header
     error_type: str | None = None
     log_line: str | None = None  # what the platform writes into the function's log
+    status: str | None = None  # REPORT's Status when the platform ended it: timeout or error
+
+    @property
+    def report_status(self) -> str | None:
+        return self.status
+
+    @property
+    def report_error_type(self) -> str | None:
+        return self.error_type if self.status == "error" else None
 
     @property
     def message(self) -> str:
@@ -69,7 +79,23 @@ def exit_error(request_id: str | None, description: str, oom: bool = False) -> V
     if request_id:
         message = f"RequestId: {request_id} {message}"
     return Verdict(_document(error_type, message), "Unhandled", error_type,
-                   f"{message}\n{error_type}")
+                   f"{message}\n{error_type}", "error")
+
+
+def init_failed(document: bytes, error_type: str) -> Verdict:
+    """INIT failed again in the invoke phase: the invocation answers with INIT's error."""
+    return Verdict(document, "Unhandled", error_type, None, "error")
+
+
+def tmp_exceeded(request_id: str, used_mb: float, limit_mb: int) -> Verdict:
+    """Without a private /tmp (no mount namespace here) a write past EphemeralStorage cannot
+    fail with ENOSPC as it would on Lambda; the invocation fails instead, saying why."""
+    error_type = "Workbench.EphemeralStorageExceeded"
+    message = (f"RequestId: {request_id} Error: /tmp (TMPDIR) holds {used_mb:.0f} MB, over "
+               f"EphemeralStorage {limit_mb} MB; on Lambda the write would have failed with "
+               "ENOSPC (No space left on device)")
+    return Verdict(_document(error_type, message), "Unhandled", error_type,
+                   f"{message}\n{error_type}", "error")
 
 
 def timeout_error(request_id: str | None, timeout_s: float) -> Verdict:
@@ -79,4 +105,4 @@ def timeout_error(request_id: str | None, timeout_s: float) -> Verdict:
     now = time.time()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
     return Verdict(_document("Sandbox.Timedout", full), "Unhandled", "Sandbox.Timedout",
-                   f"{stamp} {request_id} {message}")
+                   f"{stamp} {request_id} {message}", "timeout")

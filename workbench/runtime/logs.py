@@ -24,6 +24,14 @@ def billed_ms(duration_ms: float) -> int:
     return max(1, math.ceil(duration_ms))
 
 
+def _status(status: str | None, error_type: str | None) -> list[str]:
+    if status == "timeout":
+        return ["Status: timeout"]
+    if status == "error" or error_type is not None:
+        return ["Status: error", f"Error Type: {error_type or 'Runtime.Unknown'}"]
+    return []
+
+
 def report_line(
     request_id: str,
     duration_ms: float,
@@ -31,10 +39,13 @@ def report_line(
     max_memory_used_mb: int,
     init_duration_ms: float | None = None,
     error_type: str | None = None,
+    status: str | None = None,
 ) -> str:
     """The REPORT line; Init Duration appears on a cold start only, as on AWS.
 
-    When INIT failed, Lambda ends the line with the status and error type instead.
+    When the platform ended the invocation (a timeout, the runtime exiting, INIT failing),
+    Lambda ends the line with `Status: timeout`, or `Status: error` and the error type
+    ("Understanding the Lambda execution environment lifecycle", invoke phase failures).
     """
     fields = [
         f"REPORT RequestId: {request_id}",
@@ -45,9 +56,21 @@ def report_line(
     ]
     if init_duration_ms is not None:
         fields.append(f"Init Duration: {init_duration_ms:.2f} ms")
-    if error_type is not None:
-        fields += ["Status: error", f"Error Type: {error_type}"]
+    fields += _status(status, error_type)
     return "\t".join(fields) + "\t"
+
+
+def init_report_line(init_duration_ms: float, phase: str | None = None,
+                     status: str | None = None, error_type: str | None = None) -> str:
+    """`INIT_REPORT Init Duration: 10000.00 ms\tPhase: init\tStatus: timeout`: what Lambda
+    logs when INIT crashes or times out, once for the Init phase and once more if the
+    retry in the invoke phase fails too ("Understanding the Lambda execution environment
+    lifecycle", Failures during the Init phase); with provisioned concurrency also after
+    a successful INIT (no phase or status then)."""
+    fields = [f"INIT_REPORT Init Duration: {init_duration_ms:.2f} ms"]
+    if phase is not None:
+        fields += [f"Phase: {phase}", *_status(status, error_type)]
+    return "\t".join(fields)
 
 
 @dataclass(frozen=True)

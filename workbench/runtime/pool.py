@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -18,12 +19,13 @@ from typing import Any
 from workbench import config
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION
 from workbench.errors import RequestTooLarge, ResourceNotFound, TooManyRequests, WorkbenchError
-from workbench.runtime import logs
 from workbench.runtime.descriptors import NoDescriptors, check_headroom
 from workbench.runtime.environment import Environment
 from workbench.runtime.forkserver import ForkServerSpawner
 from workbench.runtime.logstore import LogStore
+from workbench.runtime.placement import Mode, Placement, place_all
 from workbench.runtime.process import Spawner, SubprocessSpawner
+from workbench.runtime.sandboxes import SandboxHost
 from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
 from workbench.template import FunctionSpec, Template
 
@@ -42,11 +44,17 @@ def default_spawner() -> Spawner:
 
 
 class FunctionPool:
-    def __init__(self, spec: FunctionSpec) -> None:
-        self.spec = spec
+    def __init__(self, placement: Placement, source: FunctionSpec | None = None) -> None:
+        self.source = source or placement.spec  # the template's spec (what reload compares)
+        self.place(placement)
         self.idle: list[Environment] = []  # most recently used last: reused first
         self.alive: list[Environment] = []
         self.in_flight = 0
+
+    def place(self, placement: Placement) -> None:
+        """What new environments run from now on (busy ones finish on the old)."""
+        self.placement = placement
+        self.spec = placement.spec
 
 
 class Runtime:
@@ -56,7 +64,12 @@ class Runtime:
                  on_log: Callable[[str, str], None] | None = None,
                  on_environment: Callable[[Environment], None] | None = None,
                  spawner: Spawner | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, mode: Mode | None = None,
+                 strict_runtime: bool | None = None,
+                 placements: dict[str, Placement] | None = None,
+                 say: Callable[[str], None] = print) -> None:
+        # `template` holds the sources (what hot reload watches); each pool's placement
+        # names what runs (the build, or the sources), on which interpreter.
         self.template = template
         self.clock = clock or RealClock()
         self.keepalive_s = keepalive_s
@@ -69,7 +82,16 @@ class Runtime:
         self.spawner = spawner or default_spawner()
         self.extra_env = extra_env or {}
         self.logs = LogStore()
-        self.pools = {name: FunctionPool(spec) for name, spec in template.functions.items()}
+        settings = config.settings()  # mode and strictness: WORKBENCH_* when not given
+        self.mode: Mode = mode or settings.mode
+        self.strict_runtime = settings.strict_runtime if strict_runtime is None \
+            else strict_runtime
+        self.say = say
+        placements = placements or place_all(template, self.mode, strict=self.strict_runtime,
+                                             say=say)
+        self.pools = {name: FunctionPool(placements[name], spec)
+                      for name, spec in template.functions.items()}
+        self.host = SandboxHost()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reaper: asyncio.Task[None] | None = None
 
@@ -80,7 +102,8 @@ class Runtime:
         # Found (and cached) now: finding it opens a file, which a cold start under a low
         # descriptor limit might not manage, failing with a misleading ENOENT.
         tempfile.gettempdir()
-        await self.spawner.prepare()
+        await self.spawner.prepare(list({p.placement.launch: None
+                                         for p in self.pools.values()}))
         await asyncio.gather(*(self._provision(pool) for pool in self.pools.values()))
         if self.keepalive_s > 0:
             self._reaper = asyncio.ensure_future(self._reap_forever())
@@ -97,6 +120,7 @@ class Runtime:
             pool.idle.clear()
         if self._owns_spawner:
             await self.spawner.close()
+        await self.host.close()
 
     async def _provision(self, pool: FunctionPool) -> None:
         missing = pool.spec.provisioned_concurrency - sum(
@@ -107,7 +131,7 @@ class Runtime:
             if isinstance(result, InitError | NoDescriptors):
                 pool.alive.remove(env)
                 self._log(pool.spec.name, result.logs if isinstance(result, InitError)
-                          else result.message + "\n")
+                          else result.message + "\n", env.log_stream)
             elif isinstance(result, BaseException):
                 raise result
             else:
@@ -134,9 +158,8 @@ class Runtime:
                 env = self._new_environment(pool, provisioned=False)
                 try:
                     await env.start()
-                except InitError as error:
-                    pool.alive.remove(env)
-                    return self._init_failure(spec, env, error, request_id)
+                except InitError:
+                    pass  # retried inside the invocation, as Lambda does
                 except NoDescriptors:
                     pool.alive.remove(env)  # it stopped what it had started
                     raise
@@ -172,28 +195,13 @@ class Runtime:
             pool.idle.append(env)
 
     def _new_environment(self, pool: FunctionPool, *, provisioned: bool) -> Environment:
-        env = Environment(pool.spec, clock=self.clock, region=self.region,
+        env = Environment(pool.placement, clock=self.clock, region=self.region,
                           account_id=self.account_id, extra_env=self.extra_env,
-                          spawner=self.spawner, provisioned=provisioned,
+                          spawner=self.spawner, provisioned=provisioned, host=self.host,
                           on_change=self.on_environment,
                           on_log=lambda text: self._log(pool.spec.name, text, env.log_stream))
         pool.alive.append(env)
         return env
-
-    def _init_failure(self, spec: FunctionSpec, env: Environment, error: InitError,
-                      request_id: str) -> InvocationResult:
-        # Lambda answers the invocation with INIT's error; the REPORT line carries it.
-        text = "".join([
-            error.logs, logs.start_line(request_id) + "\n", logs.end_line(request_id) + "\n",
-            logs.report_line(request_id, error.init_duration_ms, spec.memory_mb,
-                             env.max_memory_mb, error_type=error.error_type) + "\n"])
-        self._log(spec.name, text, env.log_stream)
-        return InvocationResult(
-            request_id=request_id, payload=error.document, function_error="Unhandled",
-            error_type=error.error_type, duration_ms=error.init_duration_ms,
-            init_duration_ms=error.init_duration_ms, max_memory_used_mb=env.max_memory_mb,
-            memory_size_mb=spec.memory_mb, cold=True, logs=text, environment_id=env.id,
-            function=spec.name)
 
     def _log(self, function: str, text: str, stream: str = "") -> None:
         if not text:
@@ -245,10 +253,11 @@ class Runtime:
         old, self.template = self.pools, template
         self.pools = {}
         for name, spec in template.functions.items():
-            pool = old.pop(name, None) or FunctionPool(spec)
-            self.pools[name] = pool
-            if pool.spec != spec:
-                pool.spec = spec
+            known = old.pop(name, None)
+            pool = self.pools[name] = known or FunctionPool(self._place(spec), spec)
+            if pool.source != spec:
+                pool.source = spec
+                pool.place(self._place(spec))
                 await self.retire(name)
             elif not pool.alive and spec.provisioned_concurrency:
                 await self._provision(pool)
@@ -257,6 +266,10 @@ class Runtime:
             for env in pool.alive:
                 env.retired = True
             await asyncio.gather(*(env.stop() for env in idle))
+
+    def _place(self, spec: FunctionSpec) -> Placement:
+        return place_all(dataclasses.replace(self.template, functions={spec.name: spec}),
+                         self.mode, strict=self.strict_runtime, say=self.say)[spec.name]
 
     def environments(self) -> list[dict[str, Any]]:
         return [env.describe() for pool in self.pools.values() for env in pool.alive]

@@ -1,22 +1,71 @@
 """Starting the OS process of an environment, and reading what it prints.
 
-Spawners are pluggable (a Protocol): the default starts a fresh interpreter running
-AWS's runtime interface client, `python -m awslambdaric <handler>`, as Lambda does.
+Spawners are pluggable (a Protocol) and take one `SpawnRequest`: the handler, Lambda's
+environment variables, the interpreter and what it may import (`Launch`), and the sandbox
+(cgroups to join, a private /tmp). Both spawners start `sandbox/zygote.py` on the
+function's interpreter, which enters the sandbox before any of the function's code runs:
+this one as a fresh interpreter per environment (`zygote.py run`), the fork server by
+forking a pre-imported one (forkserver.py).
+
+Extra per-spawn options (a debugger, say) go in `SpawnRequest.options`: a JSON-able dict the
+sandbox script receives with the rest of the request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
+import contextlib
+import json
 import os
 import signal
-import sys
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-PR_SET_PDEATHSIG = 1
+import psutil
+
+from workbench.runtime.interpreters import Interpreter
+
+ZYGOTE = Path(__file__).parent / "sandbox" / "zygote.py"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """The interpreter an environment runs on, and what it may import."""
+
+    python: Interpreter
+    path: tuple[str, ...]  # sys.path before the standard library: task root, layers, runtime
+    runtime_path: tuple[str, ...] = ()  # where awslambdaric is (the fork server imports it)
+    site: bool = False  # the interpreter's site-packages too (the unfaithful dev-venv mode)
+    mode: str = "build"  # "build" or "dev-venv", as the console and results name it
+
+    def flags(self) -> list[str]:
+        # -s: no user site; -S: no site-packages at all (only `path` and the stdlib).
+        return ["-s"] if self.site else ["-s", "-S"]
+
+
+@dataclass(frozen=True)
+class SpawnRequest:
+    handler: str
+    env: dict[str, str]
+    cwd: Path
+    launch: Launch
+    output_fd: int
+    cgroups: tuple[str, ...] = ()  # cgroup.procs files the process joins first
+    tmp_mb: int | None = None  # a private tmpfs on /tmp of this size (a mount namespace)
+    read_only: tuple[str, ...] = ()  # folders mounted read-only in it (task root, layers)
+    subreaper: bool = False  # no cgroups: keep detached descendants under the process
+    exec_only: bool = False  # needs its own exec (settings read at interpreter start)
+    options: dict[str, Any] = field(default_factory=dict)  # e.g. a debugger's (issue #16)
+
+    def sandbox(self) -> dict[str, Any]:
+        """What the sandbox script is told (JSON), besides the environment variables."""
+        return {"handler": self.handler, "cwd": str(self.cwd), "path": list(self.launch.path),
+                "cgroups": list(self.cgroups), "tmp_mb": self.tmp_mb,
+                "read_only": list(self.read_only),
+                "subreaper": self.subreaper, "options": self.options}
 
 
 class Process(Protocol):
@@ -25,63 +74,144 @@ class Process(Protocol):
     @property
     def returncode(self) -> int | None: ...
 
+    @property
+    def maxrss_kb(self) -> int:
+        """The process's peak resident size, known once it exited (0 before)."""
+
     async def wait(self) -> int: ...
 
 
 class Spawner(Protocol):
-    async def spawn(self, handler: str, *, env: dict[str, str], cwd: Path,
-                    output_fd: int) -> Process: ...
+    async def spawn(self, request: SpawnRequest) -> Process: ...
 
-    async def prepare(self) -> None:
+    async def prepare(self, launches: list[Launch]) -> None:
         """Get ready to spawn quickly (called once when the runtime starts)."""
 
     async def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
+class ExitedProcess:
+    """A child whose exit is delivered to a future (by the fork server or by `watch_exit`)."""
+
+    def __init__(self, pid: int, exited: asyncio.Future[tuple[int, int]]) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self.maxrss_kb = 0
+        self._exited = exited
+
+    async def wait(self) -> int:
+        returncode, self.maxrss_kb = await asyncio.shield(self._exited)
+        self.returncode = returncode
+        return returncode
+
+
 class SubprocessSpawner:
     """A new interpreter per environment: the honest cold start."""
 
-    python: str = sys.executable
+    async def spawn(self, request: SpawnRequest) -> Process:
+        launch = request.launch
+        argv = [launch.python.path, *launch.flags(), str(ZYGOTE), "run",
+                json.dumps(request.sandbox())]
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        try:
+            pid = os.posix_spawn(argv[0], argv, request.env, setsid=True, file_actions=[
+                (os.POSIX_SPAWN_DUP2, devnull, 0),
+                (os.POSIX_SPAWN_DUP2, request.output_fd, 1),
+                (os.POSIX_SPAWN_DUP2, request.output_fd, 2)])
+        finally:
+            os.close(devnull)
+        return ExitedProcess(pid, watch_exit(pid))
 
-    async def spawn(self, handler: str, *, env: dict[str, str], cwd: Path,
-                    output_fd: int) -> Process:
-        return await asyncio.create_subprocess_exec(
-            self.python, "-m", "awslambdaric", handler,
-            cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=output_fd, stderr=output_fd,
-            start_new_session=True,  # its own process group: kill takes its children too
-            preexec_fn=die_with_parent,
-        )
-
-    async def prepare(self) -> None:
+    async def prepare(self, launches: list[Launch]) -> None:
         pass
 
     async def close(self) -> None:
         pass
 
 
-def die_with_parent() -> None:
-    """In a child: be killed when the parent goes, so no environment outlives a killed
-    workbench (Linux's PR_SET_PDEATHSIG; elsewhere a no-op)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+def watch_exit(pid: int) -> asyncio.Future[tuple[int, int]]:
+    """A future for (returncode, peak RSS in KiB) of our child `pid`, from wait4."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[tuple[int, int]] = loop.create_future()
+
+    def reaped(status: int, rusage: Any) -> None:
+        if not future.done():
+            future.set_result((_returncode(status), int(rusage.ru_maxrss)))
+
+    pidfd = _pidfd(pid)
+    if pidfd is None:  # no pidfd (not Linux): a thread blocks in wait4 instead
+        def wait() -> None:
+            _, status, rusage = os.wait4(pid, 0)
+            loop.call_soon_threadsafe(reaped, status, rusage)
+
+        threading.Thread(target=wait, name=f"wait-{pid}", daemon=True).start()
+        return future
+
+    def readable() -> None:
+        with contextlib.suppress(ChildProcessError):
+            got, status, rusage = os.wait4(pid, os.WNOHANG)
+            if got == 0:
+                return
+            reaped(status, rusage)
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+
+    loop.add_reader(pidfd, readable)
+    return future
 
 
-def kill(process: Process) -> None:
-    """SIGKILL the process group; a process that is already gone is fine."""
-    if process.returncode is not None:
-        return
+def _pidfd(pid: int) -> int | None:
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        try:
-            os.kill(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        return int(opener(pid))
+    except OSError:
+        return None
+
+
+def _returncode(status: int) -> int:
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (without cgroups, the environment's processes)."""
+    try:
+        root = psutil.Process(pid)
+        return [pid, *(child.pid for child in root.children(recursive=True))]
+    except psutil.Error:
+        return []
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def kill_tree(pid: int) -> None:
+    """Without cgroups: stop the process and every descendant, then SIGKILL them all (a
+    stopped process cannot fork meanwhile). The process is a subreaper, so children it
+    left are still its descendants while it lives."""
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        tree = []
+    for process in tree:
+        with contextlib.suppress(psutil.Error):
+            process.send_signal(signal.SIGSTOP)
+    for process in tree:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def exit_description(returncode: int) -> str:

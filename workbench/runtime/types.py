@@ -24,6 +24,8 @@ class InvocationResult:
     logs: str  # this invocation's log: START, the function's output, END, REPORT
     environment_id: str
     function: str = ""
+    mode: str = ""  # "build" or "dev-venv": what ran the function
+    python: str = ""  # the interpreter it ran on, "Python 3.12.1"
 
     def json(self) -> Any:
         """The payload parsed as JSON (Lambda payloads are JSON documents)."""
@@ -31,16 +33,20 @@ class InvocationResult:
 
 
 class InitError(Exception):
-    """INIT failed (import error, crash or timeout during INIT); the environment is gone."""
+    """INIT failed (import error, crash or timeout during INIT); its process tree is gone."""
 
     def __init__(self, error_type: str, message: str, document: bytes, logs: str,
-                 init_duration_ms: float) -> None:
+                 init_duration_ms: float, status: str = "error",
+                 max_memory_mb: int = 0, exit_description: str | None = None) -> None:
         super().__init__(f"{error_type}: {message}")
         self.error_type = error_type
         self.message = message
         self.document = document  # the error JSON as Lambda returns it
-        self.logs = logs
+        self.logs = logs  # INIT's output, ending with its INIT_REPORT line
         self.init_duration_ms = init_duration_ms
+        self.status = status  # "error" or "timeout", as INIT_REPORT says
+        self.max_memory_mb = max_memory_mb
+        self.exit_description = exit_description  # "exit status 4" when the process died
 
 
 class Timer(Protocol):

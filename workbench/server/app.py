@@ -43,13 +43,14 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
                console: Console | None = None) -> DevApp:
     template = templates.load_settings(settings, templates.SERVE_COMMANDS)
     dashboard = Dashboard()
+    console = console or Console()
     runtime = Runtime(template, keepalive_s=settings.keepalive_s, region=settings.region,
                       account_id=settings.account_id,
                       account_concurrency=settings.account_concurrency,
-                      on_environment=dashboard.environment)
+                      on_environment=dashboard.environment, mode=settings.mode,
+                      strict_runtime=settings.strict_runtime, say=console.progress)
     ctx = ServerContext(settings, template, runtime, Router(template),
-                        _access(settings, template, runtime),
-                        console or Console(),
+                        _access(settings, template, runtime), console,
                         _open_recording(record_dir) if record_dir is not None else None,
                         dashboard=dashboard)
     return DevApp(ctx)
@@ -80,7 +81,8 @@ class DevApp:
     @asynccontextmanager
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         ctx = self.context
-        ctx.console.banner(ctx.template, f"http://{ctx.settings.host}:{ctx.settings.port}")
+        ctx.console.banner(ctx.template, f"http://{ctx.settings.host}:{ctx.settings.port}",
+                           {name: pool.placement for name, pool in ctx.runtime.pools.items()})
         await ctx.runtime.start()
         watchers = []
         if ctx.settings.hot_reload:

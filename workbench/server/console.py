@@ -9,8 +9,17 @@ from typing import TextIO
 
 from workbench.errors import AwsError
 from workbench.gateway import banner as gateway_banner
+from workbench.runtime.placement import Placement
 from workbench.runtime.types import InvocationResult
 from workbench.template import Template
+
+# What the banner says about each way of running functions (workbench.runtime.placement).
+MODE_LINES = {
+    "build": "  Mode: build: each function runs from what deploys, on its Runtime's Python, "
+             "with only its package, its layers and the runtime's boto3 on the path",
+    "dev-venv": "  Mode: dev-venv (UNFAITHFUL): every function runs on the workbench's own "
+                "Python and virtualenv, from its sources; anything installed there imports",
+}
 
 
 class Console:
@@ -23,7 +32,8 @@ class Console:
         self.show_logs = show_logs
         self._pending: list[str] = []
 
-    def banner(self, template: Template, base_url: str) -> None:
+    def banner(self, template: Template, base_url: str,
+               placements: dict[str, Placement] | None = None) -> None:
         lines = [f"Lambda Workbench serving {template.path} on {base_url}"]
         for route in template.routes:
             api = template.apis[route.api_id]
@@ -38,11 +48,15 @@ class Console:
                 notes.append(f"provisioned {spec.provisioned_concurrency}")
             if spec.reserved_concurrency is not None:
                 notes.append(f"reserved {spec.reserved_concurrency}")
+            placement = (placements or {}).get(spec.name)
+            if placement is not None:
+                notes.append(placement.summary)
             extra = f", {', '.join(notes)}" if notes else ""
             lines.append(f"  Function {spec.name}: {spec.handler}, {spec.memory_mb} MB, "
                          f"{spec.timeout_s:g} s{extra}")
         lines += gateway_banner.lines(template, base_url)
         lines.extend(template_lines(template))
+        lines += _placement_lines(placements or {})
         self._write("\n".join(lines) + "\n")
 
     def invocation(self, result: InvocationResult, status: int | None) -> None:
@@ -50,6 +64,10 @@ class Console:
         error = f" {result.error_type}" if result.error_type else ""
         shown = f" -> {status}" if status is not None else ""
         self._write(f"[{result.function}] {kind} {result.duration_ms:.1f} ms{shown}{error}\n")
+
+    def progress(self, line: str) -> None:
+        """A long step's progress (installing a runtime's libraries, building)."""
+        self._write(line + "\n")
 
     def throttled(self, function: str, status: int) -> None:
         self._write(f"[{function}] throttled -> {status}\n")
@@ -100,6 +118,13 @@ def template_lines(template: Template) -> list[str]:
     """What the template holds that is not run or not honoured: never silent."""
     return [*(f"  not run: {name}: {reason}" for name, reason in template.skipped.items()),
             *(f"  {line}" for line in template.unsupported)]
+
+
+def _placement_lines(placements: dict[str, Placement]) -> list[str]:
+    modes = sorted({p.mode for p in placements.values()})
+    lines = [MODE_LINES[mode] for mode in modes if mode in MODE_LINES]
+    return lines + [f"  warning: {p.choice.warning}" for p in placements.values()
+                    if p.choice.warning]
 
 
 def _path(path: str) -> str:

@@ -1,0 +1,84 @@
+"""Where a function runs from, and on which interpreter.
+
+Two modes:
+
+- `build` (the default, faithful): the function's Runtime's own Python, and on sys.path only
+  its package (the built function folder, or CodeUri until it is built), its layers'
+  `python/` folders in template order (as /opt/python), and what AWS's Python runtime
+  provides (awslambdaric, boto3, botocore; runtime_libs.py). An undeclared dependency
+  fails at INIT with Runtime.ImportModuleError, as on AWS.
+- `dev-venv` (fast, unfaithful): the workbench's own Python 3.11 with its virtualenv on the
+  path, from the source folders; every package installed for development is importable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from workbench.runtime import interpreters, runtime_libs
+from workbench.runtime.interpreters import Choice
+from workbench.runtime.process import Launch
+from workbench.template import FunctionSpec, Template
+
+Mode = Literal["build", "dev-venv"]
+MODES: tuple[Mode, ...] = ("build", "dev-venv")
+
+
+@dataclass(frozen=True)
+class Placement:
+    spec: FunctionSpec  # code_uri and layers name what runs (the build, or the sources)
+    launch: Launch
+    choice: Choice  # the Runtime, the interpreter it got, and a warning if not its own
+    runtime_dir: Path | None  # awslambdaric, boto3, botocore for that interpreter (build mode)
+
+    @property
+    def mode(self) -> str:
+        return self.launch.mode
+
+    @property
+    def summary(self) -> str:
+        return how_it_ran(self.mode, self.choice.interpreter.label)
+
+
+def how_it_ran(mode: str, python: str) -> str:
+    """`build, Python 3.12.1` / `dev-venv (unfaithful), Python 3.11.7`, for the console."""
+    return f"{'dev-venv (unfaithful)' if mode == 'dev-venv' else mode}, {python}"
+
+
+def python_paths(code: Path, layers: Sequence[Path], runtime: str) -> list[str]:
+    """sys.path before the runtime's own libraries, in Lambda's order: the task root, then
+    each layer (template order) as /opt/python/lib/pythonX.Y/site-packages and /opt/python."""
+    paths = [str(code)]
+    for layer in layers:
+        paths += [str(layer / "python" / "lib" / runtime / "site-packages"), str(layer / "python")]
+    return paths
+
+
+def place(spec: FunctionSpec, mode: Mode = "build", *, strict: bool = False,
+          code: Path | None = None, layers: Sequence[Path] | None = None,
+          say: Callable[[str], None] = print) -> Placement:
+    """The placement of `spec`; `code`/`layers` are its built folders when it was built."""
+    code = code if code is not None else spec.code_uri
+    layers = tuple(layers) if layers is not None else spec.layers
+    run_spec = dataclasses.replace(spec, code_uri=code, layers=layers)
+    if mode == "dev-venv":
+        choice = Choice(spec.runtime, interpreters.current())
+        paths = tuple(python_paths(code, layers, spec.runtime))
+        launch = Launch(choice.interpreter, paths, site=True, mode="dev-venv")
+        return Placement(run_spec, launch, choice, None)
+    choice = interpreters.choose(spec.runtime, strict=strict)
+    runtime_dir = runtime_libs.ensure(choice.interpreter, say)
+    paths = (*python_paths(code, layers, spec.runtime), str(runtime_dir))
+    launch = Launch(choice.interpreter, paths, runtime_path=(str(runtime_dir),), mode="build")
+    return Placement(run_spec, launch, choice, runtime_dir)
+
+
+def place_all(template: Template, mode: Mode = "build", *, strict: bool = False,
+              say: Callable[[str], None] = print) -> dict[str, Placement]:
+    """Every function of the template, placed."""
+    return {name: place(spec, mode, strict=strict, say=say)
+            for name, spec in template.functions.items()}

@@ -1,0 +1,1 @@
+"""Code that runs inside an environment (on the function's interpreter, stdlib only)."""
