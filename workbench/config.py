@@ -38,16 +38,14 @@ DEFAULT_SHUTDOWN_GRACE_S = 10.0
 
 def default_max_connections() -> int:
     """Half the process's descriptor limit (512 under Linux's usual 1,024): the other half
-    is for execution environments, 5 descriptors each."""
+    is for execution environments, up to 7 descriptors each."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return 4096
     return max(16, min(4096, soft // 2))
-# How functions run (workbench.runtime.placement): False = from what deploys, on the
+# How functions run (workbench.runtime.placement): False = from their build, on the
 # Runtime's Python with only the package on the path; True = the dev virtualenv (unfaithful).
-# The virtualenv stays the default until the build (#12) lands: without it a function's
-# dependencies are nowhere but in the virtualenv.
-DEFAULT_DEV_VENV = True
+DEFAULT_DEV_VENV = False
 
 
 def env(name: str, default: str | None = None) -> str | None:

@@ -13,7 +13,6 @@ REPORT lines -> `Profile.from_reports`.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable
 
 from workbench.errors import AwsError, WorkbenchError
@@ -26,7 +25,7 @@ async def measure(template: Template, function: str, payload: bytes, *, cold: in
                   region: str, on_round: Callable[[int], None] | None = None,
                   mode: Mode | None = None, strict_runtime: bool | None = None) -> str:
     """Invoke `function` in `cold` fresh environments, `1 + warm` times each; return the log.
-    How it runs (its mode and interpreter) is said on stderr first."""
+    It runs as `mode` says (default: WORKBENCH_DEV_VENV), from its build, built quietly."""
     spec = template.function(function)
     if spec is None:
         raise WorkbenchError(f"no function {function!r} in {template.path} "
@@ -37,9 +36,7 @@ async def measure(template: Template, function: str, payload: bytes, *, cold: in
     unprovisioned = dataclasses.replace(spec, provisioned_concurrency=0)
     template = dataclasses.replace(template, functions={spec.name: unprovisioned})
     runtime = Runtime(template, region=region, keepalive_s=0, mode=mode,
-                      strict_runtime=strict_runtime, say=lambda line: print(line, file=sys.stderr))
-    placement = runtime.pools[spec.name].placement
-    print(f"  {spec.name} runs {placement.summary}", file=sys.stderr)
+                      strict_runtime=strict_runtime, say=lambda _: None)
     log: list[str] = []
     try:
         for round_ in range(cold):

@@ -7,6 +7,8 @@ Fixtures:
 - `workbench_token`: mint a test JWT offline with the workbench's local key, which the dev
   server's JWT (HTTP API) and Cognito (REST) authorizers trust:
   `workbench_token(issuer="https://id.example", audience="api", scopes=("read",))`.
+- `workbench_shared_path`: a folder the test and its functions both see (each
+  environment has its own /tmp, so `tmp_path` is out of a function's reach).
 - `workbench_replay`: replay a recorded trace (local runtime, LocalStack or a URL) and
   return its summary: `assert summary.ok, summary.explain()`.
 - `golden`: compare a value with a JSON snapshot file; `pytest --update-fixtures`
@@ -29,10 +31,12 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -153,6 +157,18 @@ def workbench_server(tmp_path: Path,
         server.stop()
         for function, how in _BANNER_FUNCTION.findall(server.output()):
             _note(request.config, function, how)
+
+
+@pytest.fixture
+def workbench_shared_path() -> Iterator[Path]:
+    """A folder both the test and its functions' environments see. Each environment has a
+    /tmp of its own (as on Lambda), so a test's `tmp_path` under /tmp is out of its reach;
+    this one is under the workbench's cache, and removed after the test."""
+    root = workbench_config.cache_dir() / "shared"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=root))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -89,8 +89,8 @@ def test_environment_lifecycle_is_in_the_stream(http: httpx.Client) -> None:
     assert changes[:2] == [("starting", "starting"), ("ready", "idle")]
 
 
-def test_throttle_is_an_event(http: httpx.Client, tmp_path: Path) -> None:
-    release = tmp_path / "release"
+def test_throttle_is_an_event(http: httpx.Client, workbench_shared_path: Path) -> None:
+    release = workbench_shared_path / "release"  # the function's /tmp is its own
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(http.post, "/work", json={"wait_for": str(release)})
         try:

@@ -50,14 +50,14 @@ def rows(browser: Chromium, selector: str) -> list[dict[str, Any]]:
 
 
 def test_page_shows_cold_warm_and_throttled(server: ServerProcess, browser: Chromium,
-                                            tmp_path: Path, request: pytest.FixtureRequest
-                                            ) -> None:
+                                            tmp_path: Path, workbench_shared_path: Path,
+                                            request: pytest.FixtureRequest) -> None:
     browser.open(f"{server.url}/_workbench/")
     wait_for(lambda: browser.evaluate("document.getElementById('connection').dataset.state")
              == "live", 30, "the page's event stream")
     assert [r["cells"][0] for r in rows(browser, "#functions tbody tr")] == ["Slow"]
 
-    release = tmp_path / "release"
+    release = workbench_shared_path / "release"  # the function's /tmp is its own
     with httpx.Client(base_url=server.url, timeout=30) as http, ThreadPoolExecutor(1) as pool:
         cold = pool.submit(http.post, "/work", json={"wait_for": str(release)})
         try:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.functional
 APPS = Path(__file__).parent / "apps"
 # Enough for the server and its provisioned environment, not for 24 connections and a
 # cold start on top (workbench.runtime.descriptors: 8 per start and 16 kept in reserve).
-LIMIT = 48
+LIMIT = 52
 
 
 def _lowered() -> None:
@@ -69,18 +69,21 @@ import asyncio, json, os, resource, sys, tempfile
 from workbench import template
 from workbench.runtime.descriptors import NoDescriptors
 from workbench.runtime.environment import Environment
+from workbench.runtime.placement import place
+from workbench.runtime.sandboxes import SandboxHost
 
 def open_fds():
     return len(os.listdir("/proc/self/fd"))
 
 async def main():
-    spec = template.load(sys.argv[1]).function("Echo")
+    placement = place(template.load(sys.argv[1]).function("Echo"), "build")
+    host = SandboxHost()
     tempfile.gettempdir()  # as Runtime.start does
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     outcomes = []
-    for slack in range(12):
+    for slack in range(16):
         before = open_fds()
-        env = Environment(spec)
+        env = Environment(placement, host=host)
         resource.setrlimit(resource.RLIMIT_NOFILE, (before + slack, hard))
         try:
             await env.start()
@@ -94,6 +97,7 @@ async def main():
         alive = pid is not None and os.path.exists(f"/proc/{pid}")
         outcomes.append({"slack": slack, "outcome": outcome, "state": env.state,
                          "leaked": open_fds() - before, "alive": alive})
+    await host.close()
     print(json.dumps(outcomes))
 
 asyncio.run(main())

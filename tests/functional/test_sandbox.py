@@ -7,10 +7,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ import psutil
 import pytest
 
 from tests.functional.test_runtime import event, wait_until
-from workbench import config, template
+from workbench import template
 from workbench.errors import WorkbenchError
 from workbench.runtime import cgroups, interpreters
 from workbench.runtime.pool import Runtime
@@ -59,8 +56,9 @@ def test_only_the_package_its_layers_and_the_runtime_are_importable(
                                                  "psutil"))
     assert not [p for p in seen["sys_path"] if ".venv" in p or "site-packages" in p
                 and "/python/lib/" not in p]
-    assert seen["sys_path"][0].endswith("behaviours")
-    assert seen["sys_path"][2].endswith("layer/python")
+    # The task root and the layer as built (.aws-sam/build), as /var/task and /opt/python.
+    assert seen["sys_path"][0].endswith(".aws-sam/build/Probe")
+    assert seen["sys_path"][2].endswith(".aws-sam/build/SharedLayer/python")
 
 
 def test_an_undeclared_dependency_fails_init_with_import_module_error(
@@ -200,11 +198,9 @@ def test_tmp_is_the_environments_own_and_sized_by_ephemeral_storage(
 
 
 @pytest.fixture
-def marker() -> Iterator[Path]:
-    """A path both INIT attempts see: outside /tmp, which is each process tree's own."""
-    folder = Path(tempfile.mkdtemp(dir=config.cache_dir()))
-    yield folder / "marker"
-    shutil.rmtree(folder)
+def marker(workbench_shared_path: Path) -> Path:
+    """A path both INIT attempts see: /tmp is each process tree's own."""
+    return workbench_shared_path / "marker"
 
 
 def test_an_init_over_ten_seconds_is_retried_within_the_function_timeout(

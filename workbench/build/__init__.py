@@ -86,6 +86,7 @@ def _swap(template: Template, stage: Path, build_dir: Path,
         if final.is_symlink() or final.is_file():
             final.unlink()
         shutil.rmtree(final, ignore_errors=True)
+        final.parent.mkdir(parents=True, exist_ok=True)  # (sandbox, #13) "Child/Function"
         (stage / logical_id).rename(final)
         return final
 

@@ -22,7 +22,9 @@ def write(source: Path, build_dir: Path, built: set[str]) -> Path:
     document: Any = load_yaml(source.read_text(encoding="utf-8"))
     resources = document.get("Resources") or {}
     for logical_id, resource in resources.items():
-        prop = PATH_PROPERTIES.get(str((resource or {}).get("Type")))
+        if not isinstance(resource, dict):  # (sandbox, #13) Fn::ForEach::<Name>: [...]
+            continue
+        prop = PATH_PROPERTIES.get(str(resource.get("Type")))
         if prop is None:
             continue
         properties = resource.setdefault("Properties", {}) or {}

@@ -187,11 +187,13 @@ class _Publisher:
     def code(self, function: BuiltFunction, spec: FunctionSpec, say: Any) -> dict[str, Any]:
         folder = function.task_root
         if function.problems:
-            # AWS refuses such a .zip, and so does LocalStack: its own code goes alone and
-            # runs on the workbench's environment, which has its dependencies.
+            # AWS refuses such a .zip, and so does LocalStack. (sandbox, #13) Its build runs
+            # in place instead (LocalStack's hot-reload bucket takes a folder, whatever its
+            # size): environments import only their package, so its code alone would lack
+            # its dependencies.
             say(f"==> {function.name}: over Lambda's unzipped limit, so not deployable as a "
-                f".zip with its dependencies: deployed as its code ({spec.code_uri}) alone")
-            folder = spec.code_uri
+                f".zip: its build ({folder}) runs in place")
+            return {"S3Bucket": "hot-reload", "S3Key": str(folder)}
         if self.hot_reload:
             return {"S3Bucket": "hot-reload", "S3Key": str(folder)}
         return self.archive(folder, say)

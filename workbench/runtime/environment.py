@@ -29,7 +29,7 @@ from typing import Any
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from workbench.runtime import errors, logs
 from workbench.runtime.api import NextEvent, Outcome, RuntimeApiServer
-from workbench.runtime.descriptors import NoDescriptors, exhausted
+from workbench.runtime.descriptors import NoDescriptors, exhausted, require_spare
 from workbench.runtime.environ import lambda_environment, log_stream_name, needs_exec
 from workbench.runtime.memory import MemoryWatch
 from workbench.runtime.output import LogBuffer
@@ -186,6 +186,7 @@ class Environment:
         self._exit = asyncio.ensure_future(self._process.wait())
         self._memory = MemoryWatch(self._process.pid, self.spec.memory_mb, self._on_oom,
                                    confinement.group.dirs if confinement.group else None)
+        require_spare()
         return server
 
     def _members(self) -> list[int]:

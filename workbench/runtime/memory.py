@@ -82,12 +82,13 @@ class MemoryWatch:
         self.exceeded = False
         self._peak_kb = 0
         self._status = _ProcFile(f"/proc/{pid}/status")
-        self._stat = self._oom = self._tasks = None
+        self._stat = self._tasks = None
         self._timer: asyncio.TimerHandle | None = None
+        # Read only when the sampler runs or the process died: opened each time, not held.
+        self._oom_control = cgroup["memory"] / "memory.oom_control" if cgroup else None
         if cgroup is not None:
             try:
                 self._stat = _ProcFile(str(cgroup["memory"] / "memory.stat"))
-                self._oom = _ProcFile(str(cgroup["memory"] / "memory.oom_control"))
                 self._tasks = _ProcFile(str(cgroup["pids"] / "pids.current"))
             except OSError:
                 self.stop()
@@ -105,7 +106,7 @@ class MemoryWatch:
 
     def stop(self) -> None:
         self.unwatch()
-        for handle in (self._status, self._stat, self._oom, self._tasks):
+        for handle in (self._status, self._stat, self._tasks):
             if handle is not None:
                 handle.close()
 
@@ -138,9 +139,12 @@ class MemoryWatch:
 
     def kernel_killed(self) -> bool:
         """The kernel's OOM killer struck inside the cgroup (its limit is a backstop)."""
-        if self._oom is None:
+        if self._oom_control is None:
             return False
-        data = self._oom.read()
+        try:
+            data = self._oom_control.read_bytes()
+        except OSError:
+            return False
         start = data.find(b"oom_kill ")
         return start >= 0 and data[start + 9:].split(b"\n", 1)[0].strip() not in (b"0", b"")
 

@@ -50,6 +50,7 @@ class FunctionPool:
         self.idle: list[Environment] = []  # most recently used last: reused first
         self.alive: list[Environment] = []
         self.in_flight = 0
+        self.rebuilding: asyncio.Future[None] | None = None  # hot reload: its build is redone
 
     def place(self, placement: Placement) -> None:
         """What new environments run from now on (busy ones finish on the old)."""
@@ -66,7 +67,7 @@ class Runtime:
                  spawner: Spawner | None = None,
                  extra_env: dict[str, str] | None = None, mode: Mode | None = None,
                  strict_runtime: bool | None = None,
-                 placements: dict[str, Placement] | None = None,
+                 placements: dict[str, Placement] | None = None, build: bool = True,
                  say: Callable[[str], None] = print) -> None:
         # `template` holds the sources (what hot reload watches); each pool's placement
         # names what runs (the build, or the sources), on which interpreter.
@@ -87,8 +88,9 @@ class Runtime:
         self.strict_runtime = settings.strict_runtime if strict_runtime is None \
             else strict_runtime
         self.say = say
+        self.build = build  # build mode: run each function from its build (else its sources)
         placements = placements or place_all(template, self.mode, strict=self.strict_runtime,
-                                             say=say)
+                                             build=build, say=say)
         self.pools = {name: FunctionPool(placements[name], spec)
                       for name, spec in template.functions.items()}
         self.host = SandboxHost()
@@ -154,6 +156,8 @@ class Runtime:
         try:
             env = pool.idle.pop() if pool.idle else None
             if env is None:
+                if pool.rebuilding is not None:
+                    await pool.rebuilding  # a cold start runs the new build
                 check_headroom(spec.name, starting=1 + self._starting())
                 env = self._new_environment(pool, provisioned=False)
                 try:
@@ -267,9 +271,33 @@ class Runtime:
                 env.retired = True
             await asyncio.gather(*(env.stop() for env in idle))
 
-    def _place(self, spec: FunctionSpec) -> Placement:
-        return place_all(dataclasses.replace(self.template, functions={spec.name: spec}),
-                         self.mode, strict=self.strict_runtime, say=self.say)[spec.name]
+    def _place(self, spec: FunctionSpec, say: Callable[[str], None] | None = None) -> Placement:
+        only = dataclasses.replace(self.template, functions={spec.name: spec})
+        return place_all(only, self.mode, strict=self.strict_runtime, build=self.build,
+                         say=say or self.say)[spec.name]
+
+    async def reload(self, function: str) -> None:
+        """Its sources changed: build it again (only what changed is redone, with progress),
+        then retire its environments, so the next call is cold and runs the new build.
+        Cold starts wait for the build; a build that fails leaves the last one running."""
+        pool = self.pools[function]
+        loop = asyncio.get_running_loop()
+        pool.rebuilding = built = loop.create_future()
+
+        def say(line: str) -> None:  # the build runs in a thread; the console is the loop's
+            loop.call_soon_threadsafe(self.say, line)
+
+        try:
+            placement = await asyncio.to_thread(self._place, pool.source, say)
+        except WorkbenchError as error:
+            self.say(f"[{function}] build failed, the last build keeps running: {error}")
+            return
+        else:
+            pool.place(placement)
+        finally:
+            pool.rebuilding = None
+            built.set_result(None)
+        await self.retire(function)
 
     def environments(self) -> list[dict[str, Any]]:
         return [env.describe() for pool in self.pools.values() for env in pool.alive]

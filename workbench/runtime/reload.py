@@ -1,11 +1,12 @@
-"""Hot reload: a change under a function's CodeUri or layers retires its environments."""
+"""Hot reload: a change under a function's CodeUri or layers rebuilds it (build mode) and
+retires its environments; the next call is cold and runs the new code."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Protocol
 
-from watchfiles import awatch
+from watchfiles import DefaultFilter, awatch
 
 from workbench.runtime.pool import Runtime
 
@@ -24,12 +25,19 @@ def affected(runtime: Runtime, changed: set[Path]) -> dict[str, list[Path]]:
     return hits
 
 
+class _SourcesOnly(DefaultFilter):
+    """watchfiles' default filter (__pycache__, editor files) and what builds write
+    (.aws-sam: a CodeUri of "." holds the build folder, which must not trigger a build)."""
+
+    ignore_dirs = (*DefaultFilter.ignore_dirs, ".aws-sam")
+
+
 async def watch_code(runtime: Runtime, listener: ReloadListener) -> None:
-    """Run until cancelled; watchfiles' default filter ignores __pycache__ and editor files."""
+    """Run until cancelled."""
     roots = sorted({str(p) for spec in runtime.template.functions.values()
                     for p in spec.watched_paths})
-    async for changes in awatch(*roots, debounce=200, step=50):
+    async for changes in awatch(*roots, debounce=200, step=50, watch_filter=_SourcesOnly()):
         changed = {Path(path).resolve() for _, path in changes}
         for function, paths in affected(runtime, changed).items():
-            await runtime.retire(function)
+            await runtime.reload(function)
             listener.reloaded(function, paths)
