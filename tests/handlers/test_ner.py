@@ -64,8 +64,8 @@ def test_batch_bounds_come_from_the_environment(ner_model: Path, invoke_in: Any)
 
 
 def test_model_from_a_path_and_a_missing_package(ner_model: Path, invoke_in: Any,
-                                                 tmp_path: Path) -> None:
-    copy = tmp_path / "my-model"
+                                                 workbench_shared_path: Path) -> None:
+    copy = workbench_shared_path / "my-model"  # the function's /tmp is its own
     shutil.copytree(ner_model, copy)
     (ok,) = invoke_in("Ner", "ner", [post_event("/ner", {"batch": [SENTENCE] * 100})],
                       {"NER_MODEL": str(copy)})

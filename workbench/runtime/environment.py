@@ -120,9 +120,8 @@ class Environment:
 
     async def _init(self, limit_s: float, phase: str) -> InitError | None:
         """Start the runtime process and wait for its first /next: None when it got there."""
-        started = time.perf_counter()
         try:
-            server = await self._spawn()
+            server, started = await self._spawn()
         except BaseException as failure:
             await self._die()  # nothing of a half-started environment is left behind
             if isinstance(failure, OSError) and exhausted(failure):
@@ -158,9 +157,11 @@ class Environment:
                          self._buffer.take() + line + "\n", self.init_duration_ms, status,
                          self.max_memory_mb, died)
 
-    async def _spawn(self) -> RuntimeApiServer:
+    async def _spawn(self) -> tuple[RuntimeApiServer, float]:
         """Everything INIT needs, each step taking descriptors: the Runtime API, the sandbox,
-        the output pipe, the process and its memory watch."""
+        the output pipe, the process and its memory watch. Returns with the moment the
+        runtime process started in its sandbox: Init Duration counts from there, as
+        Lambda's does (creating the sandbox is not part of it)."""
         self._server = server = RuntimeApiServer(self._members)
         await server.start()
         if self._confinement is None:
@@ -180,6 +181,7 @@ class Environment:
                 read_only=(str(self.spec.code_uri), *(str(p) for p in self.spec.layers)),
                 subreaper=confinement.group is None,
                 exec_only=needs_exec(self.placement, self.extra_env)))
+            started = time.perf_counter()
         finally:
             reader.close_write_end()
         self.pid = self._process.pid
@@ -187,7 +189,7 @@ class Environment:
         self._memory = MemoryWatch(self._process.pid, self.spec.memory_mb, self._on_oom,
                                    confinement.group.dirs if confinement.group else None)
         require_spare()
-        return server
+        return server, started
 
     def _members(self) -> list[int]:
         """This environment's processes: the only ones its Runtime API admits."""

@@ -93,6 +93,8 @@ class _Zygote:
             message: dict[str, Any] = json.loads(line)
             if "pid" in message:
                 self.pending.pop(0).set_result(message["pid"])
+            elif "error" in message:  # it could not put the environment in its cgroups
+                self.pending.pop(0).set_exception(OSError(message["error"]))
             else:
                 result = (int(message["status"]), int(message.get("maxrss_kb", 0)))
                 future = self.exits.pop(message["exited"], None)

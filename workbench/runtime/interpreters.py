@@ -1,10 +1,11 @@
 """The Python a function's Runtime names, found on this machine.
 
 Lambda runs `python3.12` functions on CPython 3.12. Here each `pythonX.Y` is looked for in
-`WORKBENCH_PYTHON_X_Y`, then every `pythonX.Y` on PATH, then `pyenv root`'s versions, and
-each candidate is run once to check it really is CPython X.Y (pyenv shims for versions
-that are not installed fail, and a `python3.12` can be anything). A Runtime with no
-interpreter here runs on the nearest one that is, with a warning; `strict` refuses.
+`WORKBENCH_PYTHON_X_Y`, then every `pythonX.Y` on PATH and `pyenv root`'s versions, the
+newest patch release winning, and each candidate is run once to check it really is
+CPython X.Y (pyenv shims for versions that are not installed fail, and a `python3.12` can
+be anything). A Runtime with no interpreter here runs on the nearest one that is, with a
+warning; `strict` refuses.
 """
 
 from __future__ import annotations
@@ -87,11 +88,15 @@ def nearest(wanted: tuple[int, int], installed: list[tuple[int, int]]) -> tuple[
 
 @functools.cache
 def find(version: tuple[int, int]) -> Interpreter | None:
-    for candidate in _candidates(version):
-        interpreter = probe(candidate)
-        if interpreter is not None and interpreter.minor == version:
-            return interpreter
-    return None
+    """WORKBENCH_PYTHON_X_Y if set (the user's choice), else the newest patch release of
+    X.Y on PATH or under pyenv: AWS keeps its runtimes on recent patch releases (a
+    python3.11 function may call `tarfile`'s `filter=`, new in 3.11.4)."""
+    configured = config.env(f"PYTHON_{version[0]}_{version[1]}")
+    if configured and (chosen := probe(configured)) is not None and chosen.minor == version:
+        return chosen
+    found = [i for c in _candidates(version) if (i := probe(c)) is not None
+             and i.minor == version]
+    return max(found, key=lambda i: i.version, default=None)
 
 
 def installed_versions() -> list[tuple[int, int]]:
@@ -121,8 +126,7 @@ def current() -> Interpreter:
 
 def _candidates(version: tuple[int, int]) -> list[str]:
     name = f"python{version[0]}.{version[1]}"
-    configured = config.env(f"PYTHON_{version[0]}_{version[1]}")
-    found: list[str] = [configured] if configured else []
+    found: list[str] = []
     root = _pyenv_root()
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         path = Path(directory or ".") / name

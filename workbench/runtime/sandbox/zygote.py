@@ -113,12 +113,17 @@ def _under_tmp(path: str) -> bool:
     return absolute == "/tmp" or absolute.startswith("/tmp/")
 
 
+def join(cgroups: list, pid: int) -> None:  # type: ignore[type-arg]
+    for procs in cgroups:
+        with open(procs, "w") as handle:
+            handle.write(str(pid))
+
+
 def enter(request: dict, out_fd: int = -1) -> None:  # type: ignore[type-arg]
     """Put this process in its sandbox; called before any of the function's code runs."""
     parent = os.getppid()
-    for procs in request.get("cgroups", []):
-        with open(procs, "w") as handle:
-            handle.write(str(os.getpid()))
+    if not request.get("joined"):
+        join(request.get("cgroups", []), os.getpid())
     try:
         os.setsid()  # its own process group: a kill of the group takes its children
     except PermissionError:
@@ -160,21 +165,32 @@ def run_runtime(request: dict) -> None:  # type: ignore[type-arg]
 
 
 def _preload(runtime_path: list) -> None:  # type: ignore[type-arg]
-    """What awslambdaric needs, imported once. Its C runtime client fixes its endpoint when
-    its extension `runtime_client` is loaded (once per process), so it, and the modules
-    importing it, are left for each child to import with its own endpoint."""
+    """What awslambdaric needs, imported once. Its C runtime client fixes its endpoint
+    (AWS_LAMBDA_RUNTIME_API) when its extension `runtime_client` is loaded (once per
+    process), so it, and the modules importing it, are left for each child to import with
+    its own endpoint; the C++ library it links, and the standard modules it imports, are
+    loaded here (libstdc++ alone was a third of a cold start's cost)."""
     sys.path[:] = [*runtime_path, *BASE_PATH]
     import awslambdaric.lambda_config  # noqa: F401
     import awslambdaric.lambda_context  # noqa: F401
+    import awslambdaric.lambda_runtime_exception  # noqa: F401
     import awslambdaric.lambda_runtime_log_utils  # noqa: F401
     import awslambdaric.lambda_runtime_marshaller  # noqa: F401
+    try:
+        ctypes.CDLL("libstdc++.so.6")
+    except OSError:
+        pass  # not there (macOS): the extension brings its own when loaded
+    import http.client  # noqa: F401
+    import importlib  # noqa: F401
+    import json  # noqa: F401
+    import logging  # noqa: F401
+    import traceback  # noqa: F401
 
     sys.path[:] = BASE_PATH
 
 
-def _child(line: bytes, out_fd: int) -> None:
+def _child(request: dict, out_fd: int) -> None:  # type: ignore[type-arg]
     try:
-        request = json.loads(line)
         signal.set_wakeup_fd(-1)
         for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_DFL)
@@ -225,13 +241,33 @@ def serve(control: socket.socket) -> None:
         buffer += data
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
-            out_fd = fds.pop(0)
-            pid = os.fork()
-            if pid == 0:
-                control.close()
-                _child(line, out_fd)
-            os.close(out_fd)
-            control.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+            control.sendall(json.dumps(_fork(json.loads(line), fds.pop(0), control)).encode()
+                            + b"\n")
+
+
+def _fork(request: dict, out_fd: int, control: socket.socket) -> dict:  # type: ignore[type-arg]
+    """Fork an environment and put it in its cgroups before it runs: the child waits on a
+    pipe until this process has moved it (a cgroup v1 move waits for an RCU grace period,
+    milliseconds that are sandbox creation, not the runtime's INIT)."""
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        control.close()
+        os.close(go_w)
+        os.read(go_r, 1)
+        os.close(go_r)
+        _child({**request, "joined": True}, out_fd)
+    os.close(go_r)
+    os.close(out_fd)
+    try:
+        join(request.get("cgroups", []), pid)
+    except OSError as error:
+        os.kill(pid, signal.SIGKILL)
+        os.close(go_w)
+        return {"error": f"{type(error).__name__}: {error}"}
+    os.write(go_w, b"g")
+    os.close(go_w)
+    return {"pid": pid}
 
 
 def _quiet_exit(*_: object) -> None:
