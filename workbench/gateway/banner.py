@@ -26,4 +26,8 @@ def lines(template: Template, base_url: str) -> list[str]:
            for a in api.authorizers.values()):
         out.append("  JWT/Cognito keys: --jwks FILE, the key of `workbench token`, or the "
                    "issuer's JWKS when online")
+    out += [f"  not emulated: VTL directives in the {kind} gateway response of {api.logical_id} "
+            "(only its $context and $stageVariables references are filled in)"
+            for api in template.apis.values() for kind, response in api.gateway_responses.items()
+            if any("#" in body for body in response.templates.values())]
     return out

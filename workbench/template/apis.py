@@ -21,6 +21,7 @@ from workbench.template.specs import (
     Authorizer,
     AuthorizerKind,
     Cors,
+    GatewayResponse,
     MockPreflight,
     RequestValidation,
     Route,
@@ -54,13 +55,14 @@ class Draft:
         self.api_key_source = "HEADER"
         self.api_keys: list[str] = []
         self.preflights: dict[str, MockPreflight] = {}
+        self.gateway_responses: dict[str, GatewayResponse] = {}
         self.routes: list[tuple[str, str, str | None, str, dict[str, Any]]] = []
 
     def api(self) -> Api:
         return Api(self.logical_id, self.kind, self.stage, self.binary, self.variables,
                    self.authorizers, self.cors, tuple(self.api_keys),
                    "AUTHORIZER" if self.api_key_source == "AUTHORIZER" else "HEADER",
-                   self.preflights)
+                   self.preflights, self.gateway_responses)
 
 
 def read(stack: Stack) -> list[Draft]:
@@ -98,6 +100,7 @@ def _definition(stack: Stack, draft: Draft, definition: openapi.Definition) -> N
     draft.cors = definition.cors or draft.cors
     draft.binary = tuple(dict.fromkeys(draft.binary + definition.binary_media_types))
     draft.api_key_source = definition.api_key_source or draft.api_key_source
+    draft.gateway_responses.update(definition.gateway_responses)
     for op in definition.operations:
         auth = _security(op.security, definition)
         auth["validation"] = op.validation
@@ -133,6 +136,12 @@ def _rest(stack: Stack, api: str) -> Draft:
     _rest_stage(stack, api, draft)
     _rest_methods(stack, api, draft)
     draft.api_keys = _api_keys(stack, api)
+    for response_id, _ in stack.of_type("AWS::ApiGateway::GatewayResponse"):
+        if _is(stack, response_id, "RestApiId", api):
+            draft.gateway_responses[str(stack.known(response_id, "ResponseType"))] = (
+                openapi.gateway_response(stack.known(response_id, "StatusCode"),
+                                         stack.known(response_id, "ResponseParameters"),
+                                         stack.known(response_id, "ResponseTemplates")))
     _ignored(stack, api)
     return draft
 

@@ -19,6 +19,7 @@ from workbench.template.specs import (
     Authorizer,
     AuthorizerKind,
     Cors,
+    GatewayResponse,
     MockPreflight,
     RequestValidation,
 )
@@ -57,6 +58,7 @@ class Definition:
     # path -> its mock OPTIONS (without its checks yet) and that method's security
     preflights: dict[str, tuple[MockPreflight, list[dict[str, list[str]]]]] = field(
         default_factory=dict)
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -111,6 +113,11 @@ def read(body: dict[str, Any], kind: str, api: str) -> Definition:
         out.cors = cors_of(cors)
     source = body.get("x-amazon-apigateway-api-key-source")
     out.api_key_source = str(source).upper() if source else None
+    for kind_of, response in (body.get("x-amazon-apigateway-gateway-responses") or {}).items():
+        if isinstance(response, dict):
+            out.gateway_responses[str(kind_of)] = gateway_response(
+                response.get("statusCode"), response.get("responseParameters"),
+                response.get("responseTemplates"))
     for key, what in _NOT_EMULATED.items():
         if body.get(key):
             out.notes.append(f"not emulated: {what} of {api} ({key})")
@@ -199,6 +206,16 @@ def mock_preflight(status: Any, params: dict[str, Any], templates: Any) -> MockP
     body = (templates or {}).get("application/json") if isinstance(templates, dict) else None
     return MockPreflight(status=int(status) if str(status).isdigit() else 200,
                          headers=headers, body=str(body or ""))
+
+
+def gateway_response(status: Any, params: Any, templates: Any) -> GatewayResponse:
+    """A customised gateway response: its status, `gatewayresponse.header.X` mappings and
+    body templates (the same keys in OpenAPI and CloudFormation, capitalised or not)."""
+    headers = tuple((k.rsplit(".", 1)[-1], str(v)) for k, v in (params or {}).items()
+                    if isinstance(k, str) and k.startswith("gatewayresponse.header."))
+    return GatewayResponse(status=int(status) if str(status).isdigit() else None,
+                           headers=headers,
+                           templates={str(k): str(v) for k, v in (templates or {}).items()})
 
 
 def _validation(body: dict[str, Any], item: dict[str, Any], operation: dict[str, Any],
