@@ -33,7 +33,7 @@ def test_the_rest_api(http: httpx.Client) -> None:
     assert refused.headers["x-amzn-errortype"] == "UnauthorizedException"
     assert refused.headers["access-control-allow-origin"] == "https://shop.example"
     assert answer(http.get("/orders", headers={"Authorization": "Bearer guess"})) == (
-        403, {"message": "User is not authorized to access this resource"})
+        403, {"message": "User is not authorized to access this resource with an explicit deny"})
     assert http.get("/orders", headers=LET_IN).json() == {
         "path": "/orders", "user": "dana", "apiKey": None}
     assert answer(http.post("/orders", headers=LET_IN, json={"qty": 1})) == (

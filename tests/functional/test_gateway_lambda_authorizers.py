@@ -21,7 +21,11 @@ from workbench.pytest_plugin import ServerProcess, wait_for
 pytestmark = pytest.mark.functional
 TEMPLATE = Path(__file__).parent / "apps" / "access" / "lambda-authorizers.yaml"
 UNAUTHORIZED = (401, {"message": "Unauthorized"})
-REST_DENIED = (403, {"message": "User is not authorized to access this resource"})
+# REST words an explicit Deny apart from a policy that allows nothing matching (AWS
+# knowledge center, api-gateway-403-error-lambda-authorizer).
+EXPLICIT_DENY = (403, {"message": "User is not authorized to access this resource with an "
+                                  "explicit deny"})
+IMPLICIT_DENY = (403, {"message": "User is not authorized to access this resource"})
 
 server = module_server(TEMPLATE)
 
@@ -48,7 +52,7 @@ def test_a_token_authorizer_grants_and_its_answer_is_cached(http: httpx.Client) 
 
 
 @pytest.mark.parametrize("token, expected", [
-    ("deny", REST_DENIED),
+    ("deny", EXPLICIT_DENY),
     ("unauthorized", UNAUTHORIZED),  # raise Exception("Unauthorized"), AWS's blueprint
 ])
 def test_a_token_authorizer_refuses(http: httpx.Client, token: str,
@@ -69,7 +73,7 @@ def test_an_authorizer_that_fails_is_a_500_with_a_null_message(http: httpx.Clien
 def test_a_cached_policy_is_evaluated_again_for_each_method(http: httpx.Client) -> None:
     only_get = {"Authorization": "get-only"}  # Allow .../dev/GET/*
     assert http.get("/token/7", headers=only_get).status_code == 200
-    assert answer(http.post("/token/7", headers=only_get)) == REST_DENIED
+    assert answer(http.post("/token/7", headers=only_get)) == IMPLICIT_DENY
     everything = {"Authorization": "wildcard"}  # Allow .../dev/*
     assert http.delete("/token/7", headers=everything).status_code == 200
     assert authorizer_of(http.get("/token/8", headers=everything))["principalId"]
@@ -88,7 +92,7 @@ def test_a_request_authorizer_needs_every_identity_source(http: httpx.Client) ->
     assert int(second["calls"]) > int(first["calls"])
     denied = http.get("/request", headers={"X-User": "u1", "X-Deny": "1"},
                       params={"tenant": "acme"})
-    assert answer(denied) == REST_DENIED
+    assert answer(denied) == EXPLICIT_DENY
 
 
 def test_authorizer_none_opens_a_route_of_a_secured_api(http: httpx.Client) -> None:

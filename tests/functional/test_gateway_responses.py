@@ -34,7 +34,7 @@ def test_a_customised_type(http: httpx.Client) -> None:
 
 def test_a_status_override_keeps_the_default_body(http: httpx.Client) -> None:
     assert answer(http.get("/orders", headers={"Authorization": "deny"})) == (
-        404, {"message": "User is not authorized to access this resource"})
+        404, {"message": "User is not authorized to access this resource with an explicit deny"})
 
 
 def test_default_4xx_and_5xx_cover_the_rest(http: httpx.Client) -> None:

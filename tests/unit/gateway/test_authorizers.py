@@ -12,7 +12,7 @@ import pytest
 from workbench.gateway import errors as gw
 from workbench.gateway.auth.identity import Grant, authorizer_context
 from workbench.gateway.auth.lambda_authorizer import LambdaAuthorizers
-from workbench.gateway.auth.policy import PolicyError, allows, method_arn
+from workbench.gateway.auth.policy import PolicyError, method_arn, verdict
 from workbench.gateway.events import build_event
 from workbench.gateway.http import HttpRequest
 from workbench.gateway.routing import RouteMatch
@@ -40,16 +40,16 @@ def test_method_arn_has_the_requested_path() -> None:
     (["arn:aws:execute-api:*:*:other/*", "arn:aws:execute-api:*:*:abc/*"], True),
 ])
 def test_allow_with_wildcards(resource: Any, allowed: bool) -> None:
-    assert allows(policy("Allow", resource), ARN) is allowed
+    assert verdict(policy("Allow", resource), ARN) == ("allow" if allowed else "none")
 
 
 def test_an_explicit_deny_wins_and_other_actions_do_not_count() -> None:
     both = policy("Allow", "*")
     both["Statement"].append({"Action": "execute-api:Invoke", "Effect": "Deny",
                               "Resource": ARN})
-    assert not allows(both, ARN)
-    assert not allows(policy("Allow", "*", action="s3:GetObject"), ARN)
-    assert allows(policy("Allow", "*", action=["execute-api:*"]), ARN)
+    assert verdict(both, ARN) == "deny"
+    assert verdict(policy("Allow", "*", action="s3:GetObject"), ARN) == "none"
+    assert verdict(policy("Allow", "*", action=["execute-api:*"]), ARN) == "allow"
 
 
 @pytest.mark.parametrize("document", [
@@ -59,7 +59,7 @@ def test_an_explicit_deny_wins_and_other_actions_do_not_count() -> None:
 ])
 def test_malformed_policies(document: Any) -> None:
     with pytest.raises(PolicyError):
-        allows(document, ARN)
+        verdict(document, ARN)
 
 
 class FakeInvoker:

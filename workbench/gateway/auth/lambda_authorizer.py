@@ -9,7 +9,7 @@ apigateway-use-lambda-authorizer.html, api-gateway-lambda-authorizer-input.html 
   `Unauthorized`, the function is not called;
 - a REST authorizer that raises `Unauthorized` (AWS's blueprint does): 401;
 - a policy that denies the method ARN or allows nothing matching it, or
-  `isAuthorized: false`: 403;
+  `isAuthorized: false`: 403 (REST says "with an explicit deny" for the first);
 - a function error, timeout or throttle, or an answer that is not a valid policy: 500,
   AuthorizerConfigurationException with a null message (REST), Internal Server Error (HTTP).
 A cached policy is evaluated again against each request's method ARN, as on AWS.
@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from workbench.errors import AwsError
 from workbench.gateway import errors as gw
 from workbench.gateway.auth.identity import Grant, identity_values
-from workbench.gateway.auth.policy import PolicyError, allows
+from workbench.gateway.auth.policy import PolicyError, verdict
 from workbench.gateway.events import build_event
 from workbench.gateway.http import HttpRequest
 from workbench.gateway.routing import RouteMatch
@@ -35,6 +35,7 @@ from workbench.runtime.types import InvocationResult
 from workbench.template import Authorizer
 
 _SCALARS = (str, int, float, bool)
+EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
 
 
 class Invoker(Protocol):
@@ -79,13 +80,18 @@ class LambdaAuthorizers:
             answer = await self._call(authorizer, payload, rest, ran)
             if authorizer.ttl_s > 0 and sources:
                 self._cache[key] = (self.clock() + authorizer.ttl_s, answer)
-        allowed = answer.allowed
-        if allowed is None:
+        if answer.allowed is None:
             try:
-                allowed = allows(answer.policy, arn)
+                found = verdict(answer.policy, arn)
             except PolicyError:
                 raise gw.AuthorizerConfiguration() from None
-        if not allowed:
+            if found == "deny" and rest:
+                # REST words an explicit Deny apart from a policy that allows nothing
+                # matching (knowledge center, api-gateway-403-error-lambda-authorizer).
+                raise gw.AccessDenied(EXPLICIT_DENY)
+            if found != "allow":
+                raise gw.AccessDenied()
+        elif not answer.allowed:
             raise gw.AccessDenied()
         return answer.grant
 
