@@ -80,6 +80,10 @@ class Settings:
     max_connections: int = field(default_factory=default_max_connections)
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
     shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
+    # (issue #16) the port an IDE attaches to, and the function debugged (needed when the
+    # template has more than one)
+    debug_port: int | None = None
+    debug_function: str | None = None
 
 
 def settings(**flags: object) -> Settings:
@@ -105,6 +109,8 @@ def settings(**flags: object) -> Settings:
         "max_connections": env("MAX_CONNECTIONS"),
         "max_header_bytes": env("MAX_HEADER_BYTES"),
         "shutdown_grace_s": env("SHUTDOWN_GRACE"),
+        "debug_port": env("DEBUG_PORT"),
+        "debug_function": env("DEBUG_FUNCTION"),
     }
     merged: dict[str, object] = {}
     for key, value in {**from_env, **{k: v for k, v in flags.items() if v is not None}}.items():
@@ -123,7 +129,7 @@ def _coerce(values: dict[str, object]) -> dict[str, object]:
              "event_drain_s": float, "jwks": Path, "api_keys": Path, "env_vars": Path,
              "config_file": Path, "header_timeout_s": float, "body_timeout_s": float,
              "idle_timeout_s": float, "max_connections": int, "max_header_bytes": int,
-             "shutdown_grace_s": float}
+             "shutdown_grace_s": float, "debug_port": int}
     out: dict[str, object] = {}
     for key, value in values.items():
         if key == "parameter_overrides":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from workbench import config, template
 from workbench.cli import template_values
+from workbench.debug import debug_session
 from workbench.errors import AwsError, WorkbenchError
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
@@ -23,12 +24,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="event JSON file, - for stdin, or a fixture such as "
                              "apigw-rest/post-json (default: {})")
     parser.add_argument("--template", type=Path)
+    parser.add_argument("--debug-port", type=int, metavar="PORT",
+                        help="start the environment under debugpy and wait for an IDE to "
+                             "attach on PORT (timeouts stand still while it holds the function)")
     template_values.add_flags(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = config.settings(template=args.template, **template_values.flags(args))
+    settings = config.settings(template=args.template, debug_port=args.debug_port,
+                               debug_function=args.function if args.debug_port else None,
+                               **template_values.flags(args))
     tpl = template.load_settings(settings, ("local_invoke",))
     if args.function in tpl.skipped:
         raise WorkbenchError(f"{args.function} is not run: {tpl.skipped[args.function]}")
@@ -44,13 +50,18 @@ def run(args: argparse.Namespace) -> int:
 
 async def _invoke(tpl: template.Template, function: str, payload: bytes,
                   settings: config.Settings) -> InvocationResult:
-    runtime = Runtime(tpl, region=settings.region, keepalive_s=0)
+    runtime = Runtime(tpl, region=settings.region, keepalive_s=0,
+                      debug=debug_session(tpl, settings, _say))
     try:
         return await runtime.invoke(function, payload)
     except AwsError as error:
         raise WorkbenchError(f"{error.error_type}: {error.message}") from None
     finally:
         await runtime.close()
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def read_event(spec: str | None) -> bytes:

@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from workbench import template as templates
 from workbench.config import Settings
+from workbench.debug import debug_session
 from workbench.gateway.access import Access
 from workbench.gateway.http import HttpRequest, header_text
 from workbench.gateway.routing import Router
@@ -42,14 +43,15 @@ OWN_PREFIXES = ("/_workbench/", "/2015-03-31/functions/")
 def create_app(settings: Settings, *, record_dir: Path | None = None,
                console: Console | None = None) -> DevApp:
     template = templates.load_settings(settings, templates.SERVE_COMMANDS)
+    console = console or Console()
     dashboard = Dashboard()
     runtime = Runtime(template, keepalive_s=settings.keepalive_s, region=settings.region,
                       account_id=settings.account_id,
                       account_concurrency=settings.account_concurrency,
-                      on_environment=dashboard.environment)
+                      on_environment=dashboard.environment,
+                      debug=debug_session(template, settings, console.note))
     ctx = ServerContext(settings, template, runtime, Router(template),
-                        _access(settings, template, runtime),
-                        console or Console(),
+                        _access(settings, template, runtime), console,
                         _open_recording(record_dir) if record_dir is not None else None,
                         dashboard=dashboard)
     return DevApp(ctx)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from workbench.debug.clock import within
 from workbench.errors import (
     AwsError,
     RequestTooLarge,
@@ -173,8 +174,11 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
         runtime.invoke(match.route.function, json.dumps(event).encode()))
     try:
         # API Gateway gives up at 29 s; the function itself runs on to its own timeout
-        # (asyncio.wait neither cancels it then nor when this request is cancelled).
-        if not (await asyncio.wait((invocation,), timeout=timeout_s))[0]:
+        # (asyncio.wait neither cancels it then nor when this request is cancelled). For a
+        # function being debugged the 29 s stand still while the debugger holds it.
+        debugged = runtime.debug_clock(match.route.function)
+        if not (await within(invocation, timeout_s, debugged) if debugged
+                else (await asyncio.wait((invocation,), timeout=timeout_s))[0]):
             raise TimeoutError
         result = invocation.result()
     except TooManyRequests:
