@@ -1,6 +1,6 @@
 """Lambda authorizers declared in a SAM template (apps/access/lambda-authorizers.yaml), over
 HTTP against a real dev server: REST TOKEN and REQUEST authorizers, HTTP API authorizers
-with payload 1.0 and 2.0, and every way an authorizer can fail.
+with payload 1.0 and 2.0, every way an authorizer can fail, and `Authorizer: AWS_IAM`.
 
 AWS's answers: API Gateway developer guide, apigateway-use-lambda-authorizer.html,
 api-gateway-lambda-authorizer-output.html, http-api-lambda-authorizer.html; the 401/403
@@ -14,6 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from tests.servers import answer, module_server
 from workbench.pytest_plugin import ServerProcess, wait_for
@@ -136,3 +139,25 @@ def test_authorizers_run_in_their_own_environments(server: ServerProcess,
                    what="the authorizer's REPORT line")
     assert "TokenAuthFunction | authorizing TOKEN allow" in log
     assert "[TokenAuthFunction] cold" in log
+
+
+def signed(server: ServerProcess, path: str) -> dict[str, str]:
+    request = AWSRequest("GET", f"{server.url}{path}", headers={})
+    SigV4Auth(Credentials("AKIDEXAMPLE", "secret"), "execute-api", "us-east-1").add_auth(request)
+    return dict(request.headers)
+
+
+def test_aws_iam_routes_need_a_signature(server: ServerProcess, http: httpx.Client) -> None:
+    # Unsigned: REST answers as for no route; HTTP APIs say Forbidden.
+    assert answer(http.get("/iam")) == (403, {"message": "Missing Authentication Token"})
+    assert answer(http.get("/http-iam")) == (403, {"message": "Forbidden"})
+    identity = http.get("/iam", headers=signed(server, "/iam")).json()["requestContext"][
+        "identity"]
+    assert (identity["accessKey"], identity["accountId"]) == ("AKIDEXAMPLE", "123456789012")
+    iam = http.get("/http-iam", headers=signed(server, "/http-iam")).json()["requestContext"][
+        "authorizer"]["iam"]
+    assert iam["accessKey"] == "AKIDEXAMPLE" and iam["userArn"].endswith(":user/AKIDEXAMPLE")
+    presigned = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDQUERY%2F20260101%2F" \
+                "us-east-1%2Fexecute-api%2Faws4_request&X-Amz-Signature=" + "0" * 64
+    assert http.get(f"/iam?{presigned}").json()["requestContext"]["identity"][
+        "accessKey"] == "AKIDQUERY"
