@@ -6,6 +6,8 @@ refusal is the gateway error AWS answers with; a grant fills `requestContext.aut
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -81,8 +83,13 @@ class Access:
             raise gw.Unauthorized()
         token = bearer(found[0])
         if authorizer.kind == "jwt":
-            return verify_jwt(authorizer, token, match.route.scopes, self.keys())
-        return verify_cognito(authorizer, token, match.route.scopes, self.keys(), self.region)
+            verify = functools.partial(verify_jwt, authorizer, token, match.route.scopes,
+                                       self.keys())
+        else:
+            verify = functools.partial(verify_cognito, authorizer, token, match.route.scopes,
+                                       self.keys(), self.region)
+        # A key not in the JWKS files is fetched from the issuer: never on the event loop.
+        return await asyncio.to_thread(verify)
 
     def _check_api_key(self, request: HttpRequest, match: RouteMatch, grant: Grant | None,
                        context: dict[str, Any]) -> None:
