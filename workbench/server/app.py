@@ -82,7 +82,8 @@ class DevApp:
     @asynccontextmanager
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         ctx = self.context
-        ctx.console.banner(ctx.template, f"http://{ctx.settings.host}:{ctx.settings.port}")
+        ctx.console.banner(ctx.template, f"http://{ctx.settings.host}:{ctx.settings.port}",
+                           ctx.settings.region)
         await ctx.runtime.start()
         watchers = []
         if ctx.settings.hot_reload:

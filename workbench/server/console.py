@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from workbench.config import DEFAULT_REGION
 from workbench.errors import AwsError
 from workbench.gateway import banner as gateway_banner
 from workbench.runtime.types import InvocationResult
@@ -23,7 +24,7 @@ class Console:
         self.show_logs = show_logs
         self._pending: list[str] = []
 
-    def banner(self, template: Template, base_url: str) -> None:
+    def banner(self, template: Template, base_url: str, region: str = DEFAULT_REGION) -> None:
         lines = [f"Lambda Workbench serving {template.path} on {base_url}"]
         for route in template.routes:
             api = template.apis[route.api_id]
@@ -41,7 +42,7 @@ class Console:
             extra = f", {', '.join(notes)}" if notes else ""
             lines.append(f"  Function {spec.name}: {spec.handler}, {spec.memory_mb} MB, "
                          f"{spec.timeout_s:g} s{extra}")
-        lines += gateway_banner.lines(template, base_url)
+        lines += gateway_banner.lines(template, base_url, region)
         lines.extend(template_lines(template))
         self._write("\n".join(lines) + "\n")
 
