@@ -148,6 +148,23 @@ def test_results_are_cached_per_identity_for_the_ttl_and_reevaluated() -> None:
     assert len(invoker.payloads) == 3  # expired
 
 
+def test_the_cache_is_bounded() -> None:
+    clock = Clock()
+    invoker = FakeInvoker(*[ALLOW] * 7)
+    authorizers = LambdaAuthorizers(invoker, clock, cache_size=3)
+    for token in "abc":
+        authorize(authorizers, TOKEN, [("Authorization", token)])
+    clock.now += 301  # a, b and c expire: they go first
+    for token in "defg":  # then, full of live answers, the oldest (d) goes
+        authorize(authorizers, TOKEN, [("Authorization", token)])
+    assert len(invoker.payloads) == 7
+    for token in "efg":
+        authorize(authorizers, TOKEN, [("Authorization", token)])
+    assert len(invoker.payloads) == 7  # still cached
+    with pytest.raises(IndexError):  # d was dropped: asked again (no answer left)
+        authorize(authorizers, TOKEN, [("Authorization", "d")])
+
+
 def test_ttl_zero_disables_the_cache() -> None:
     invoker = FakeInvoker(ALLOW, ALLOW)
     authorizers = LambdaAuthorizers(invoker)

@@ -35,6 +35,7 @@ from workbench.runtime.types import InvocationResult
 from workbench.template import Authorizer
 
 _SCALARS = (str, int, float, bool)
+CACHE_SIZE = 10_000  # cached authorizer answers kept, across every authorizer
 EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
 
 
@@ -52,9 +53,11 @@ class _Answer:
 
 
 class LambdaAuthorizers:
-    def __init__(self, invoker: Invoker, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, invoker: Invoker, clock: Callable[[], float] = time.monotonic,
+                 cache_size: int = CACHE_SIZE) -> None:
         self.invoker = invoker
         self.clock = clock
+        self.cache_size = cache_size
         self._cache: dict[tuple[str, str, tuple[str, ...]], tuple[float, _Answer]] = {}
 
     async def authorize(self, authorizer: Authorizer, request: HttpRequest, match: RouteMatch,
@@ -79,7 +82,7 @@ class LambdaAuthorizers:
             payload = _event(authorizer, request, match, event, arn, identity)
             answer = await self._call(authorizer, payload, rest, ran)
             if authorizer.ttl_s > 0 and sources:
-                self._cache[key] = (self.clock() + authorizer.ttl_s, answer)
+                self._remember(key, answer, authorizer.ttl_s)
         if answer.allowed is None:
             try:
                 found = verdict(answer.policy, arn)
@@ -94,6 +97,17 @@ class LambdaAuthorizers:
         elif not answer.allowed:
             raise gw.AccessDenied()
         return answer.grant
+
+    def _remember(self, key: tuple[str, str, tuple[str, ...]], answer: _Answer,
+                  ttl_s: float) -> None:
+        """Cache an answer; when the cache is full the expired go, then the oldest, so a
+        client sending a new token each time cannot grow it without bound."""
+        now = self.clock()
+        if len(self._cache) >= self.cache_size:
+            self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+            while len(self._cache) >= self.cache_size:
+                del self._cache[next(iter(self._cache))]
+        self._cache[key] = (now + ttl_s, answer)
 
     async def _call(self, authorizer: Authorizer, payload: dict[str, Any], rest: bool,
                     ran: list[InvocationResult]) -> _Answer:
