@@ -54,7 +54,7 @@ LIMIT_FLAGS = (
 def run(args: argparse.Namespace) -> int:
     from workbench.server.app import create_app
     from workbench.server.console import Console
-    from workbench.server.run import serve
+    from workbench.server.run import listen, serve
 
     settings = config.settings(template=args.template, host=args.host, port=args.port,
                                keepalive_s=args.keepalive_s, hot_reload=args.hot_reload,
@@ -62,5 +62,6 @@ def run(args: argparse.Namespace) -> int:
                                debug_port=args.debug_port, debug_function=args.debug_function,
                                **template_values.flags(args),
                                **{dest: getattr(args, dest) for _, dest, _, _ in LIMIT_FLAGS})
+    listener = listen(settings.host, settings.port)
     app = create_app(settings, record_dir=args.record, console=Console(show_logs=not args.quiet))
-    return 0 if serve(app, settings) else 2
+    return 0 if serve(app, settings, listener) else 2
