@@ -84,6 +84,7 @@ class Settings:
     # template has more than one)
     debug_port: int | None = None
     debug_function: str | None = None
+    debug_ide: str = "dap"  # "dap" (VS Code, any DAP client) or "pycharm"
 
 
 def settings(**flags: object) -> Settings:
@@ -111,6 +112,7 @@ def settings(**flags: object) -> Settings:
         "shutdown_grace_s": env("SHUTDOWN_GRACE"),
         "debug_port": env("DEBUG_PORT"),
         "debug_function": env("DEBUG_FUNCTION"),
+        "debug_ide": env("DEBUG_IDE"),
     }
     merged: dict[str, object] = {}
     for key, value in {**from_env, **{k: v for k, v in flags.items() if v is not None}}.items():

@@ -4,13 +4,17 @@ continues, and the invocation answers although it took longer than its 1 s timeo
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 import httpx
 import pytest
@@ -147,3 +151,72 @@ def test_invoke_waits_for_the_debugger(tmp_path: Path, debug_port: int) -> None:
             process.wait()
     assert process.returncode == 0, log.read_text()
     assert json.loads(json.loads(stdout)["body"])["greeting"] == "hello from INIT"
+
+
+class FakePyCharm:
+    """PyCharm's Python Debug Server, as far as this test needs it: it listens, and says
+    to the process that connects what PyCharm says (pydevd's line protocol)."""
+
+    def __init__(self, port: int) -> None:
+        self._listener = socket.create_server(("127.0.0.1", port))
+        self._listener.settimeout(60)
+        self._seq = itertools.count(1, 2)
+        self._connection: socket.socket | None = None
+        self._lines: Iterator[bytes] = iter(())
+
+    def accept(self) -> None:
+        self._connection, _ = self._listener.accept()
+        self._lines = iter(self._connection.makefile("rb"))
+
+    def say(self, command: int, text: str = "") -> None:
+        assert self._connection is not None
+        self._connection.sendall(f"{command}\t{next(self._seq)}\t{text}\n".encode())
+
+    def hear(self, command: int) -> str:
+        """The next message with this command id, its text unquoted."""
+        for line in self._lines:
+            head, _, rest = line.decode().partition("\t")
+            if head == str(command):
+                return unquote_plus(rest.partition("\t")[2])
+        raise ConnectionError("the debugged process went away")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._listener.close()
+
+
+def test_pycharm_debug_server_gets_the_breakpoint(tmp_path: Path, debug_port: int) -> None:
+    pycharm = FakePyCharm(debug_port)  # PyCharm listens first, as its Debug Server does
+    running = start_server(APP / "template.yaml", tmp_path / "serve.log", "--no-reload",
+                           "--debug-port", str(debug_port), "--debug-ide", "pycharm")
+    try:
+        with httpx.Client(base_url=running.url, timeout=120) as http, \
+                ThreadPoolExecutor(1) as pool:
+            call = pool.submit(http.post, "/debug", content=b'{"from": "pycharm"}')
+            pycharm.accept()
+            pycharm.say(501, "1.1\tUNIX\tID")  # CMD_VERSION: breakpoints by id
+            pycharm.say(111, f"1\tpython-line\t{SOURCE}\t{BREAK_LINE}\tNone\tNone\tNone\t"
+                             "None\tFalse\tALL")  # CMD_SET_BREAK, in the source we edit
+            pycharm.say(101)  # CMD_RUN
+            suspended = pycharm.hear(105)  # CMD_THREAD_SUSPEND
+            stopped_at = time.monotonic()
+            thread = re.search(r'<thread id="([^"]+)"', suspended)
+            frame = re.search(r'<frame id="([^"]+)" name="handler" file="([^"]+)" line="(\d+)"',
+                              suspended)
+            assert thread and frame and (frame[2], int(frame[3])) == (str(SOURCE), BREAK_LINE)
+            pycharm.say(114, f"{thread[1]}\t{frame[1]}\tFRAME")  # CMD_GET_FRAME
+            assert "hello from INIT" in next(
+                v for v in re.findall(r'<var name="answer"[^>]*>', pycharm.hear(114)))
+            wait_for(lambda: time.monotonic() - stopped_at > TIMEOUT_S + 0.5, 10,
+                     "the function's timeout to pass while stopped")
+            pycharm.say(106, thread[1])  # CMD_THREAD_RUN
+            response = call.result(timeout=60)
+    finally:
+        pycharm.close()
+        running.stop()
+    assert response.status_code == 200, response.text
+    assert json.loads(response.text)["body"] == '{"from": "pycharm"}'
+    output = running.output()
+    assert "waiting for PyCharm's Python Debug Server" in output
+    assert "stopped in the debugger" in output and "Task timed out" not in output

@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--debug-port", type=int, metavar="PORT",
                         help="start the environment under debugpy and wait for an IDE to "
                              "attach on PORT (timeouts stand still while it holds the function)")
+    parser.add_argument("--debug-ide", choices=["dap", "pycharm"],
+                        help="dap (default) or pycharm: connect to PyCharm's debug server")
     template_values.add_flags(parser)
     parser.set_defaults(run=run)
 
@@ -34,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     settings = config.settings(template=args.template, debug_port=args.debug_port,
                                debug_function=args.function if args.debug_port else None,
+                               debug_ide=args.debug_ide,
                                **template_values.flags(args))
     tpl = template.load_settings(settings, ("local_invoke",))
     if args.function in tpl.skipped:

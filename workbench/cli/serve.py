@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                             "attaches on PORT")
     debug.add_argument("--debug-function", metavar="F", dest="debug_function",
                        help="the function to debug (needed when the template has several)")
+    debug.add_argument("--debug-ide", choices=["dap", "pycharm"], dest="debug_ide",
+                       help="dap: the IDE attaches (VS Code...; default); pycharm: the "
+                            "environment connects to PyCharm's Python Debug Server on PORT")
     template_values.add_flags(parser)
     limits = parser.add_argument_group("limits (defaults: the README's 'Limits')")
     for flag, dest, kind, what in LIMIT_FLAGS:
@@ -60,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
                                keepalive_s=args.keepalive_s, hot_reload=args.hot_reload,
                                jwks=args.jwks, api_keys=args.api_keys,
                                debug_port=args.debug_port, debug_function=args.debug_function,
+                               debug_ide=args.debug_ide,
                                **template_values.flags(args),
                                **{dest: getattr(args, dest) for _, dest, _, _ in LIMIT_FLAGS})
     listener = listen(settings.host, settings.port)

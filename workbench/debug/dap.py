@@ -1,4 +1,4 @@
-"""The IDE's end of a debugging session: a Debug Adapter Protocol proxy.
+"""The IDE's end of a debugging session for DAP clients (VS Code, ...): a proxy.
 
 The IDE attaches to the workbench's debug port; the proxy connects it to the debugged
 environment's debugpy (on a loopback port of its own, one environment at a time) and
@@ -15,9 +15,16 @@ Messages are framed as DAP says: `Content-Length: N` headers, a blank line, N by
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from workbench.debug.session import DebugSession, Threads, until_either
+from workbench.errors import WorkbenchError
+from workbench.runtime.process import Process
 
 Message = dict[str, Any]
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -49,35 +56,6 @@ def frame(message: Message) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
-class Threads:
-    """Which threads the debugger holds; `on_change(held)` when that flips."""
-
-    def __init__(self, on_change: Callable[[bool], None]) -> None:
-        self.stopped: set[object] = set()
-        self.all_stopped = False
-        self._on_change = on_change
-
-    @property
-    def held(self) -> bool:
-        return self.all_stopped or bool(self.stopped)
-
-    def stop(self, thread: object, everything: bool) -> None:
-        before = self.held
-        self.stopped.add(thread)
-        self.all_stopped = self.all_stopped or everything
-        self._tell(before)
-
-    def go(self, thread: object, everything: bool) -> None:
-        before = self.held
-        self.stopped = set() if everything else self.stopped - {thread}
-        self.all_stopped = self.all_stopped and bool(self.stopped)
-        self._tell(before)
-
-    def _tell(self, before: bool) -> None:
-        if self.held != before:
-            self._on_change(self.held)
-
-
 class Link:
     """One IDE connected to one debuggee, both ways."""
 
@@ -90,14 +68,11 @@ class Link:
 
     async def run(self, ide: tuple[asyncio.StreamReader, asyncio.StreamWriter],
                   debuggee: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
-        up = asyncio.ensure_future(self._pump(ide[0], debuggee[1], self._from_ide))
-        down = asyncio.ensure_future(self._pump(debuggee[0], ide[1], self._from_debuggee))
         try:
-            await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
+            await until_either(self._pump(ide[0], debuggee[1], self._from_ide),
+                               self._pump(debuggee[0], ide[1], self._from_debuggee))
         finally:
-            up.cancel()
-            down.cancel()
-            self.threads.go(None, everything=True)  # nobody holds the function any more
+            self.threads.go(None, everything=True)  # the IDE left: nothing holds the function
 
     @staticmethod
     async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
@@ -133,3 +108,107 @@ class Link:
                 self.threads.go(arguments.get("threadId"),
                                 not arguments.get("singleThread", False))
         return message
+
+
+class DapFront:
+    """Listens for the IDE on the debug port; each environment's debugpy listens on a
+    loopback port of its own, which the IDE's connection is joined to."""
+
+    def __init__(self, session: DebugSession, debugpy: Path) -> None:
+        self.session = session
+        self.debugpy = debugpy
+        self._server: asyncio.base_events.Server | None = None
+        self._debuggee: asyncio.Future[tuple[int, Path, Process]] | None = None
+        self._pending: tuple[int, Path] | None = None
+        self._link: asyncio.Task[Any] | None = None
+        self._watch: asyncio.Future[None] | None = None
+
+    async def start(self) -> None:
+        if self._server is not None:
+            return
+        session = self.session
+        try:
+            self._server = await asyncio.start_server(self._ide_connected, session.host,
+                                                      session.port)
+        except OSError as error:
+            raise WorkbenchError(f"--debug-port {session.port}: cannot listen on "
+                                 f"{session.host}: {error.strerror or error}") from None
+        session.tell(f"debugger: attach your IDE to {session.host}:{session.port} (its "
+                     "environments start under debugpy; concurrency 1)")
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        if self._link is not None:
+            self._link.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._link
+
+    async def prepare(self, cwd: Path) -> dict[str, Any]:
+        port = free_port()
+        self._pending = (port, cwd)
+        return {"debugpy": str(self.debugpy), "port": port}
+
+    def spawned(self, process: Process) -> None:
+        assert self._pending is not None
+        if self._debuggee is None or self._debuggee.done():
+            self._debuggee = asyncio.get_running_loop().create_future()
+        debuggee = self._debuggee
+        debuggee.set_result((*self._pending, process))
+        session = self.session
+        session.waiting(f"waiting for the debugger on {session.host}:{session.port}")
+
+        async def ended() -> None:
+            await process.wait()
+            if self._debuggee is debuggee:
+                self._debuggee = None
+            session.ended()
+
+        self._watch = asyncio.ensure_future(ended())
+
+    async def _ide_connected(self, reader: asyncio.StreamReader,
+                             writer: asyncio.StreamWriter) -> None:
+        if self._link is not None and not self._link.done():
+            self.session.tell("a second debugger connection refused: one at a time")
+            writer.close()
+            return
+        self._link = asyncio.current_task()
+        try:
+            if self._debuggee is None:
+                self._debuggee = asyncio.get_running_loop().create_future()
+                self.session.tell("debugger connected: it attaches when the function's next "
+                                  "environment starts (its next invocation)")
+            port, cwd, process = await asyncio.shield(self._debuggee)
+            upstream = await connect_while_alive(port, process)
+            if upstream is None:
+                return
+            link = Link([(str(self.session.source), str(cwd))], self.session.threads,
+                        self.session.ready)
+            try:
+                await link.run((reader, writer), upstream)
+            finally:
+                upstream[1].close()
+        finally:
+            writer.close()
+
+
+CONNECT_RETRY_S = 0.05  # while a starting environment's debugger is not listening yet
+
+
+async def connect_while_alive(port: int, process: Process, host: str = "127.0.0.1",
+                              limit: int = 2 ** 16
+                              ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+    """A connection to host:port once something listens there; None if `process` (whose
+    debugger it is, or which waits for it) died first."""
+    while process.returncode is None:
+        try:
+            return await asyncio.open_connection(host, port, limit=limit)
+        except ConnectionRefusedError:
+            await asyncio.sleep(CONNECT_RETRY_S)
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from workbench.debug.clock import PausableClock, within
-from workbench.debug.dap import Link, Threads, frame, read_message
+from workbench.debug.dap import Link, frame, read_message
+from workbench.debug.session import Threads
 from workbench.runtime.types import FakeClock
 
 

@@ -37,7 +37,7 @@ ASSETS = {"app.js": "text/javascript", "style.css": "text/css"}
 # like HTML can never run as script (all text goes in through textContent).
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                "img-src 'self' data:; base-uri 'none'; form-action 'none'")
-CHANGES = {"starting": "starting", "idle": "ready", "dead": "stopped"}
+CHANGES = {"starting": "starting", "idle": "ready", "dead": "stopped", "failed-init": "init_failed"}
 
 
 class Dashboard:
