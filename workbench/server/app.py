@@ -117,6 +117,7 @@ class DevApp:
         await ctx.runtime.update(fresh)
         ctx.template, ctx.router = fresh, Router(fresh)
         ctx.access = _access(ctx.settings, fresh, ctx.runtime)
+        ctx.dashboard.template_changed()
         self._watch_code()  # the code folders may have changed too
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,10 @@ class Dashboard:
     def environment(self, env: Environment) -> None:
         change = CHANGES.get(env.state, env.state)
         self.events.append(environment_event(env.describe(), change))
+
+    def template_changed(self) -> None:
+        """The template was reloaded: the page lists the functions again."""
+        self.events.append({"kind": "template", "time": time.time()})
 
     def close(self) -> None:
         """End every open stream (the server is going away)."""

@@ -72,6 +72,8 @@ function receive(event) {
     gap.textContent = `${event.missed} events were not shown (the server keeps the newest only).`;
   } else if (event.kind === "invocation") {
     invocation(event);
+  } else if (event.kind === "template") {
+    loadFunctions();
   } else if (event.kind === "environment") {
     if (event.environment.state === "dead") {
       state.stopped.set(event.environment.id, event.environment);
