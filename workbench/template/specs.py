@@ -169,7 +169,8 @@ class FunctionSpec:
     layer_ids: tuple[str, ...] = ()  # logical ids of `layers`, same order (Template.layers)
     url: FunctionUrl | None = None
     # Where code_uri came from when it is not the folder itself: InlineCode / ZipFile
-    # (code_uri then holds it as index.py), or a .zip CodeUri (code_uri is its extraction).
+    # (code_uri then holds it as index.py), or a .zip CodeUri (code_uri is its extraction)
+    # or a single file (code_uri holds a copy of it).
     inline_code: str | None = None
     code_archive: Path | None = None
     # The names of its AWS::Lambda::Alias resources (SAM makes one for AutoPublishAlias):
