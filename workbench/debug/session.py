@@ -140,7 +140,10 @@ class DebugSpawner:
         await self.session.start()
         request = {"handler": handler, **await front.prepare(cwd)}
         process = await asyncio.create_subprocess_exec(
-            self.python, str(BOOTSTRAP), json.dumps(request), cwd=cwd, env=env,
+            # frozen standard modules would keep breakpoints in them from being hit (and
+            # pydevd says so in the function's log)
+            self.python, "-Xfrozen_modules=off", str(BOOTSTRAP), json.dumps(request),
+            cwd=cwd, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=output_fd, stderr=output_fd,
             start_new_session=True, preexec_fn=die_with_parent)
         front.spawned(process)
