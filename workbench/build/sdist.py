@@ -20,7 +20,7 @@ from pathlib import Path
 
 from workbench.build import checks
 from workbench.build.errors import BuildError
-from workbench.build.pip import NO_MATCH, Say, _failure
+from workbench.build.pip import NO_MATCH, Say, failure
 from workbench.build.platforms import OLDEST_MANYLINUX, Target
 
 
@@ -38,7 +38,7 @@ def build_wheel(requirement: str, target: Target, wheel_dir: Path, say: Say) -> 
         if done.returncode != 0:
             if NO_MATCH.search(done.stdout + done.stderr):
                 return False
-            raise _failure(done.stdout + done.stderr, None, target, what=requirement)
+            raise failure(done.stdout + done.stderr, None, target, what=requirement)
         (source,) = list((work / "sdist").iterdir())
         if target.machine != platform.machine():
             raise BuildError(f"{requirement} has no wheel for {target.describe()}, only an sdist,"
