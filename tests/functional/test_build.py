@@ -24,10 +24,15 @@ from workbench.build.platforms import Target
 
 pytestmark = pytest.mark.functional
 X86 = "cp311-cp311-manylinux_2_17_x86_64"
+PYTHON = "python3.11"  # the runtime the test functions use
 NEW_GLIBC = """
     #include <stdlib.h>
     unsigned draw(void) { return arc4random(); }  /* GLIBC_2.36 */
 """
+
+
+def python() -> str:
+    return str(Target(PYTHON, "x86_64").interpreter())
 
 
 def build(path: Path, lines: list[str] | None = None) -> object:
@@ -78,7 +83,7 @@ def test_libgomp_is_vendored_beside_the_binary_from_a_manylinux_wheel(
     assert any("vendored libgomp.so.1 from scikit-learn's wheel" in line for line in lines)
     script = (f"import ctypes; ctypes.CDLL({str(copy.parent / '_omp.so')!r}); "
               f"print(open('/proc/self/maps').read().count({str(copy)!r}) > 0)")
-    loaded = subprocess.run(["python3.11", "-I", "-S", "-c", script], capture_output=True,
+    loaded = subprocess.run([python(), "-I", "-S", "-c", script], capture_output=True,
                             text=True)
     assert loaded.stdout.strip() == "True", loaded.stderr  # found through $ORIGIN
 
@@ -95,7 +100,7 @@ def test_an_sdist_only_dependency_is_built_checked_tagged_and_cached(
     (built,) = (tmp_path / "cache" / "build" / "wheels" / "cp311-x86_64").glob("*.whl")
     assert built.name == "onlysdist-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
     root = result.functions["Fn"].task_root  # type: ignore[attr-defined]
-    answer = subprocess.run(["python3.11", "-I", "-S", "-c", f"import sys; sys.path[:0] = "
+    answer = subprocess.run([python(), "-I", "-S", "-c", f"import sys; sys.path[:0] = "
                              f"[{str(root)!r}]; import onlysdist; print(onlysdist.answer())"],
                             capture_output=True, text=True)
     assert answer.stdout.strip() == "42", answer.stderr
