@@ -32,7 +32,7 @@ NEW_GLIBC = """
 
 
 def python() -> str:
-    return str(Target(PYTHON, "x86_64").interpreter())
+    return str(Target(PYTHON, "x86_64").require_interpreter("the tests"))
 
 
 def build(path: Path, lines: list[str] | None = None) -> object:
@@ -225,5 +225,50 @@ def test_no_requirements_means_no_dependencies(tmp_path: Path,
 
 
 def test_runtimes_without_an_interpreter_say_how_to_get_one() -> None:
-    with pytest.raises(BuildError, match="pyenv install 3.99"):
-        Target("python3.99", "x86_64").interpreter()
+    assert Target("python3.99", "x86_64").interpreter() is None
+    with pytest.raises(BuildError, match=r"^building x needs Python 3.99, .*pyenv install 3.99"):
+        Target("python3.99", "x86_64").require_interpreter("building x")
+
+
+def without_interpreters(tmp_path: Path) -> dict[str, str]:
+    """The environment of a machine with no Python 3.14 (PATH and pyenv hold none)."""
+    if Path("/usr/bin/python3.14").exists():
+        pytest.skip("this machine has /usr/bin/python3.14")
+    (tmp_path / "no-pyenv").mkdir()
+    return {"PYENV_ROOT": str(tmp_path / "no-pyenv"), "PATH": "/usr/bin:/bin"}
+
+
+def test_a_runtime_with_no_interpreter_here_still_builds_from_wheels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    so = shared_object(tmp_path / "so", "_fast.cpython-314-x86_64-linux-gnu.so",
+                       "int f(void) { return 1; }")
+    wheel(wheels, "fastbin", "1.0", "cp314-cp314-manylinux_2_17_x86_64",
+          {"fastbin/_fast.cpython-314-x86_64-linux-gnu.so": so, "fastbin/__init__.py": b""})
+    wheel(wheels, "tinypure", "2.0", "py3-none-any", {"tinypure/__init__.py": b"V = 2\n"})
+    path = function_template(tmp_path / "app", "fastbin==1.0\ntinypure==2.0\n",
+                             runtime="python3.14")
+    done = workbench("build", "--template", str(path), "--json", env=without_interpreters(tmp_path))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)["functions"]["Fn"]
+    root = Path(report["task_root"])
+    assert (root / "fastbin" / "_fast.cpython-314-x86_64-linux-gnu.so").is_file()
+    assert (root / "tinypure" / "__init__.py").is_file()
+    assert not list(root.rglob("__pycache__"))  # no pyc for 3.14 from another Python
+    notes = report["notes"]
+    assert any(n.startswith("no pyc compiled: there is no Python 3.14 here") for n in notes)
+    assert any("built for CPython 3.14 alone, in fastbin: Lambda loads them" in n for n in notes)
+    assert "no pyc compiled" in done.stderr  # said while building, once per install
+
+
+def test_an_sdist_with_no_interpreter_for_it_is_one_line_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=False)  # setuptools for its metadata
+    sdist_with_extension(wheels, "onlysdist", "1.0")
+    path = function_template(tmp_path / "app", "onlysdist==1.0\n", runtime="python3.14")
+    done = workbench("build", "--template", str(path), env=without_interpreters(tmp_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("workbench: ") and "onlysdist==1.0 has no wheel for python3.14" in line
+    assert "only an sdist (onlysdist-1.0.tar.gz); building it needs Python 3.14" in line
+    assert not (path.parent / ".aws-sam" / "build" / "Fn").exists()
