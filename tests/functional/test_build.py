@@ -272,3 +272,38 @@ def test_an_sdist_with_no_interpreter_for_it_is_one_line_naming_it(
     assert line.startswith("workbench: ") and "onlysdist==1.0 has no wheel for python3.14" in line
     assert "only an sdist (onlysdist-1.0.tar.gz); building it needs Python 3.14" in line
     assert not (path.parent / ".aws-sam" / "build" / "Fn").exists()
+
+
+CORPUS = Path(__file__).parents[1] / "templates"
+
+
+@pytest.mark.parametrize("name", ["sam/template.yaml", "auth/template.yaml",
+                                  "openapi/template.yaml", "cfn/rest.yaml", "cfn/http.yaml",
+                                  "cdk/CorpusStack.template.json", "nested/parent.yaml",
+                                  "foreach/template.yaml", "zip/template.yaml"])
+def test_the_built_template_loads_from_its_folder_as_the_source_does(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_pip(monkeypatch, tmp_path, offline=True)
+    source = template.load(CORPUS / name)
+    build_dir = tmp_path / "app" / ".aws-sam" / "build"
+    result = build_template(source, build_dir=build_dir, say=lambda line: None)
+    built = template.load(result.template)
+
+    def routes(t: template.Template) -> set[tuple[str, str, str]]:
+        return {(r.method, r.path, r.function) for r in t.routes}
+
+    assert routes(built) == routes(source) and built.skipped == source.skipped
+    assert set(built.functions) == set(source.functions)
+    for function_name, spec in built.functions.items():
+        before = source.functions[function_name]
+        assert (spec.handler, spec.environment) == (before.handler, before.environment)
+        if before.inline_code is None and "foreach" not in name:
+            assert spec.code_uri == build_dir / function_name  # nested: Child/Function
+            assert spec.layers == result.functions[function_name].layers
+    lines: list[str] = []
+    again = build_template(built, say=lines.append)  # a build's output is taken as built
+    assert any("is a build's output: its functions are taken as built" in line
+               for line in lines)
+    assert {n: f.task_root for n, f in again.functions.items()} == \
+        {n: s.code_uri for n, s in built.functions.items()}
+    assert not (build_dir / ".aws-sam").exists()
