@@ -68,46 +68,9 @@ def read(body: dict[str, Any], kind: str, api: str) -> Definition:
                (body.get("components") or {}).get("securitySchemes") or {})
     for name, scheme in schemes.items():
         _scheme(out, str(name), scheme if isinstance(scheme, dict) else {}, kind)
-    default_security = body.get("security") or []
-    validators = body.get("x-amazon-apigateway-request-validators") or {}
-    default_validator = body.get("x-amazon-apigateway-request-validator")
     for path, item in (body.get("paths") or {}).items():
-        if not isinstance(item, dict):
-            continue
-        for key, operation in item.items():
-            if key.lower() in _PATH_FIELDS:
-                continue
-            if key.lower() not in _METHODS or not isinstance(operation, dict):
-                out.notes.append(f"not emulated: {key.upper()} {path} on {api} (not an HTTP "
-                                 "method)")
-                continue
-            method = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
-            security = operation.get("security", default_security) or []
-            integration = operation.get("x-amazon-apigateway-integration") or {}
-            kind_of = str(integration.get("type", "")).lower()
-            if kind_of == "aws_proxy":
-                validator = operation.get("x-amazon-apigateway-request-validator",
-                                          default_validator)
-                out.operations.append(Operation(
-                    method, str(path), function_name_in(integration.get("uri")),
-                    str(integration.get("payloadFormatVersion",
-                                        "2.0" if kind == "http" else "1.0")),
-                    list(security),
-                    _validation(body, item, operation, validators.get(validator))))
-            elif kind_of == "mock" and method == "OPTIONS":
-                responses = integration.get("responses") or {}
-                chosen: dict[str, Any] = (responses.get("default")
-                                          or next(iter(responses.values()), {}) or {})
-                params = chosen.get("responseParameters") or {}
-                out.cors = out.cors or cors_of_mock(params)
-                mock = mock_preflight(chosen.get("statusCode"), params,
-                                      chosen.get("responseTemplates"))
-                out.preflights[str(path)] = (mock, list(security))
-            else:
-                what = f"{kind_of.upper()} integration" if kind_of else "no integration"
-                if integration.get("requestTemplates") or integration.get("responses"):
-                    what += " with mapping templates"
-                out.notes.append(f"not emulated: {method} {path} on {api} ({what})")
+        if isinstance(item, dict):
+            _path(out, body, str(path), item, kind, api)
     cors = body.get("x-amazon-apigateway-cors")
     if isinstance(cors, dict):
         out.cors = cors_of(cors)
@@ -124,6 +87,44 @@ def read(body: dict[str, Any], kind: str, api: str) -> Definition:
     binary = body.get("x-amazon-apigateway-binary-media-types") or []
     out.binary_media_types = tuple(str(b).replace("~1", "/") for b in binary)
     return out
+
+
+def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any], kind: str,
+          api: str) -> None:
+    """One path's operations: proxy routes, mock preflights, the rest reported."""
+    default_security = body.get("security") or []
+    validators = body.get("x-amazon-apigateway-request-validators") or {}
+    default_validator = body.get("x-amazon-apigateway-request-validator")
+    for key, operation in item.items():
+        if key.lower() in _PATH_FIELDS:
+            continue
+        if key.lower() not in _METHODS or not isinstance(operation, dict):
+            out.notes.append(f"not emulated: {key.upper()} {path} on {api} (not an HTTP method)")
+            continue
+        method = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
+        security = operation.get("security", default_security) or []
+        integration = operation.get("x-amazon-apigateway-integration") or {}
+        kind_of = str(integration.get("type", "")).lower()
+        if kind_of == "aws_proxy":
+            validator = operation.get("x-amazon-apigateway-request-validator", default_validator)
+            out.operations.append(Operation(
+                method, path, function_name_in(integration.get("uri")),
+                str(integration.get("payloadFormatVersion", "2.0" if kind == "http" else "1.0")),
+                list(security), _validation(body, item, operation, validators.get(validator))))
+        elif kind_of == "mock" and method == "OPTIONS":
+            responses = integration.get("responses") or {}
+            chosen: dict[str, Any] = (responses.get("default")
+                                      or next(iter(responses.values()), {}) or {})
+            params = chosen.get("responseParameters") or {}
+            out.cors = out.cors or cors_of_mock(params)
+            mock = mock_preflight(chosen.get("statusCode"), params,
+                                  chosen.get("responseTemplates"))
+            out.preflights[path] = (mock, list(security))
+        else:
+            what = f"{kind_of.upper()} integration" if kind_of else "no integration"
+            if integration.get("requestTemplates") or integration.get("responses"):
+                what += " with mapping templates"
+            out.notes.append(f"not emulated: {method} {path} on {api} ({what})")
 
 
 def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> None:
