@@ -1,7 +1,8 @@
 """The dashboard page in a real headless chromium: after a cold call, a throttle and
 warm calls it shows the environment, each invocation with its cold flag, the throttle,
-a log a click away, a latency chart and a simulation report of the working folder. `pytest --update-fixtures` also saves the
-screenshot the README shows (docs/dashboard.png)."""
+a log a click away, a latency chart and a simulation report of the working folder.
+`pytest --update-fixtures` also saves the screenshot the README shows
+(docs/dashboard.png)."""
 
 from __future__ import annotations
 
