@@ -64,7 +64,8 @@ def run() -> dict[str, object]:
                 app.write_text(app.read_text() + "\n# a code-only change\n")
                 again, built = _timed_build(path, [name])
                 function = built[name]
-                python = str(Target(function.runtime, function.architecture).interpreter())
+                python = str(Target(function.runtime, function.architecture)
+                             .require_interpreter("the benchmark"))
                 layers = [str(layer / "python") for layer in function.layers]
                 source = template.load(ROOT / "template.yaml").functions[name]
                 results[name] = {

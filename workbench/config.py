@@ -86,6 +86,11 @@ class Settings:
     shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
     dev_venv: bool = DEFAULT_DEV_VENV  # run on the workbench's virtualenv (unfaithful)
     strict_runtime: bool = False  # a Runtime whose Python is not installed is an error
+    # (issue #16) the port an IDE attaches to, and the function debugged (needed when the
+    # template has more than one)
+    debug_port: int | None = None
+    debug_function: str | None = None
+    debug_ide: str = "dap"  # "dap" (VS Code, any DAP client) or "pycharm"
 
     @property
     def mode(self) -> Literal["build", "dev-venv"]:
@@ -117,6 +122,9 @@ def settings(**flags: object) -> Settings:
         "shutdown_grace_s": env("SHUTDOWN_GRACE"),
         "dev_venv": env("DEV_VENV"),
         "strict_runtime": env("STRICT_RUNTIME"),
+        "debug_port": env("DEBUG_PORT"),
+        "debug_function": env("DEBUG_FUNCTION"),
+        "debug_ide": env("DEBUG_IDE"),
     }
     merged: dict[str, object] = {}
     for key, value in {**from_env, **{k: v for k, v in flags.items() if v is not None}}.items():
@@ -135,7 +143,7 @@ def _coerce(values: dict[str, object]) -> dict[str, object]:
              "event_drain_s": float, "jwks": Path, "api_keys": Path, "env_vars": Path,
              "config_file": Path, "header_timeout_s": float, "body_timeout_s": float,
              "idle_timeout_s": float, "max_connections": int, "max_header_bytes": int,
-             "shutdown_grace_s": float}
+             "shutdown_grace_s": float, "debug_port": int}
     out: dict[str, object] = {}
     for key, value in values.items():
         if key == "parameter_overrides":

@@ -24,10 +24,15 @@ from workbench.build.platforms import Target
 
 pytestmark = pytest.mark.functional
 X86 = "cp311-cp311-manylinux_2_17_x86_64"
+PYTHON = "python3.11"  # the runtime the test functions use
 NEW_GLIBC = """
     #include <stdlib.h>
     unsigned draw(void) { return arc4random(); }  /* GLIBC_2.36 */
 """
+
+
+def python() -> str:
+    return str(Target(PYTHON, "x86_64").require_interpreter("the tests"))
 
 
 def build(path: Path, lines: list[str] | None = None) -> object:
@@ -78,7 +83,7 @@ def test_libgomp_is_vendored_beside_the_binary_from_a_manylinux_wheel(
     assert any("vendored libgomp.so.1 from scikit-learn's wheel" in line for line in lines)
     script = (f"import ctypes; ctypes.CDLL({str(copy.parent / '_omp.so')!r}); "
               f"print(open('/proc/self/maps').read().count({str(copy)!r}) > 0)")
-    loaded = subprocess.run(["python3.11", "-I", "-S", "-c", script], capture_output=True,
+    loaded = subprocess.run([python(), "-I", "-S", "-c", script], capture_output=True,
                             text=True)
     assert loaded.stdout.strip() == "True", loaded.stderr  # found through $ORIGIN
 
@@ -95,7 +100,7 @@ def test_an_sdist_only_dependency_is_built_checked_tagged_and_cached(
     (built,) = (tmp_path / "cache" / "build" / "wheels" / "cp311-x86_64").glob("*.whl")
     assert built.name == "onlysdist-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
     root = result.functions["Fn"].task_root  # type: ignore[attr-defined]
-    answer = subprocess.run(["python3.11", "-I", "-S", "-c", f"import sys; sys.path[:0] = "
+    answer = subprocess.run([python(), "-I", "-S", "-c", f"import sys; sys.path[:0] = "
                              f"[{str(root)!r}]; import onlysdist; print(onlysdist.answer())"],
                             capture_output=True, text=True)
     assert answer.stdout.strip() == "42", answer.stderr
@@ -220,5 +225,85 @@ def test_no_requirements_means_no_dependencies(tmp_path: Path,
 
 
 def test_runtimes_without_an_interpreter_say_how_to_get_one() -> None:
-    with pytest.raises(BuildError, match="pyenv install 3.99"):
-        Target("python3.99", "x86_64").interpreter()
+    assert Target("python3.99", "x86_64").interpreter() is None
+    with pytest.raises(BuildError, match=r"^building x needs Python 3.99, .*pyenv install 3.99"):
+        Target("python3.99", "x86_64").require_interpreter("building x")
+
+
+def without_interpreters(tmp_path: Path) -> dict[str, str]:
+    """The environment of a machine with no Python 3.14 (PATH and pyenv hold none)."""
+    if Path("/usr/bin/python3.14").exists():
+        pytest.skip("this machine has /usr/bin/python3.14")
+    (tmp_path / "no-pyenv").mkdir()
+    return {"PYENV_ROOT": str(tmp_path / "no-pyenv"), "PATH": "/usr/bin:/bin"}
+
+
+def test_a_runtime_with_no_interpreter_here_still_builds_from_wheels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    so = shared_object(tmp_path / "so", "_fast.cpython-314-x86_64-linux-gnu.so",
+                       "int f(void) { return 1; }")
+    wheel(wheels, "fastbin", "1.0", "cp314-cp314-manylinux_2_17_x86_64",
+          {"fastbin/_fast.cpython-314-x86_64-linux-gnu.so": so, "fastbin/__init__.py": b""})
+    wheel(wheels, "tinypure", "2.0", "py3-none-any", {"tinypure/__init__.py": b"V = 2\n"})
+    path = function_template(tmp_path / "app", "fastbin==1.0\ntinypure==2.0\n",
+                             runtime="python3.14")
+    done = workbench("build", "--template", str(path), "--json", env=without_interpreters(tmp_path))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)["functions"]["Fn"]
+    root = Path(report["task_root"])
+    assert (root / "fastbin" / "_fast.cpython-314-x86_64-linux-gnu.so").is_file()
+    assert (root / "tinypure" / "__init__.py").is_file()
+    assert not list(root.rglob("__pycache__"))  # no pyc for 3.14 from another Python
+    notes = report["notes"]
+    assert any(n.startswith("no pyc compiled: there is no Python 3.14 here") for n in notes)
+    assert any("built for CPython 3.14 alone, in fastbin: Lambda loads them" in n for n in notes)
+    assert "no pyc compiled" in done.stderr  # said while building, once per install
+
+
+def test_an_sdist_with_no_interpreter_for_it_is_one_line_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=False)  # setuptools for its metadata
+    sdist_with_extension(wheels, "onlysdist", "1.0")
+    path = function_template(tmp_path / "app", "onlysdist==1.0\n", runtime="python3.14")
+    done = workbench("build", "--template", str(path), env=without_interpreters(tmp_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("workbench: ") and "onlysdist==1.0 has no wheel for python3.14" in line
+    assert "only an sdist (onlysdist-1.0.tar.gz); building it needs Python 3.14" in line
+    assert not (path.parent / ".aws-sam" / "build" / "Fn").exists()
+
+
+CORPUS = Path(__file__).parents[1] / "templates"
+
+
+@pytest.mark.parametrize("name", ["sam/template.yaml", "auth/template.yaml",
+                                  "openapi/template.yaml", "cfn/rest.yaml", "cfn/http.yaml",
+                                  "cdk/CorpusStack.template.json", "nested/parent.yaml",
+                                  "foreach/template.yaml", "zip/template.yaml"])
+def test_the_built_template_loads_from_its_folder_as_the_source_does(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_pip(monkeypatch, tmp_path, offline=True)
+    source = template.load(CORPUS / name)
+    build_dir = tmp_path / "app" / ".aws-sam" / "build"
+    result = build_template(source, build_dir=build_dir, say=lambda line: None)
+    built = template.load(result.template)
+
+    def routes(t: template.Template) -> set[tuple[str, str, str]]:
+        return {(r.method, r.path, r.function) for r in t.routes}
+
+    assert routes(built) == routes(source) and built.skipped == source.skipped
+    assert set(built.functions) == set(source.functions)
+    for function_name, spec in built.functions.items():
+        before = source.functions[function_name]
+        assert (spec.handler, spec.environment) == (before.handler, before.environment)
+        if before.inline_code is None and "foreach" not in name:
+            assert spec.code_uri == build_dir / function_name  # nested: Child/Function
+            assert spec.layers == result.functions[function_name].layers
+    lines: list[str] = []
+    again = build_template(built, say=lines.append)  # a build's output is taken as built
+    assert any("is a build's output: its functions are taken as built" in line
+               for line in lines)
+    assert {n: f.task_root for n, f in again.functions.items()} == \
+        {n: s.code_uri for n, s in built.functions.items()}
+    assert not (build_dir / ".aws-sam").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,15 @@ def test_invoke_with_a_fixture_event() -> None:
     assert done.returncode == 0, done.stderr
     body = json.loads(json.loads(done.stdout)["body"])
     assert body["event"]["httpMethod"] == "POST"
+
+
+def test_serve_on_a_taken_port_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = workbench("serve", "--template", TEMPLATE, "--port", str(port),
+                         "--record", str(tmp_path / "traces"))
+    assert done.returncode == 2
+    assert done.stderr == f"workbench: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert not (tmp_path / "traces").exists()  # nothing was started or opened

@@ -205,3 +205,18 @@ def test_open_streams_end_when_the_server_stops(tmp_path: Path) -> None:
         running.stop()
     assert running.process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises it
     assert "Traceback" not in running.output()
+
+
+def test_a_reloaded_template_is_an_event_and_the_functions_follow(tmp_path: Path) -> None:
+    shutil.copytree(APP, tmp_path / "app")
+    template = tmp_path / "app" / "template.yaml"
+    running = start_server(template, tmp_path / "serve.log", cwd=tmp_path)
+    try:
+        with httpx.Client(base_url=running.url, timeout=30) as http:
+            template.write_text(template.read_text().replace("MemorySize: 128",
+                                                             "MemorySize: 256"))
+            wait_for(lambda: any(e["kind"] == "template" for e in
+                                 lines(http.get("/_workbench/events"))), 60, "the reload")
+            assert http.get("/_workbench/functions").json()[0]["memory_mb"] == 256
+    finally:
+        running.stop()

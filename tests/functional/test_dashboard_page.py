@@ -1,7 +1,8 @@
 """The dashboard page in a real headless chromium: after a cold call, a throttle and
 warm calls it shows the environment, each invocation with its cold flag, the throttle,
-a log a click away and a latency chart. `pytest --update-fixtures` also saves the
-screenshot the README shows (docs/dashboard.png)."""
+a log a click away, a latency chart and a simulation report of the working folder.
+`pytest --update-fixtures` also saves the screenshot the README shows
+(docs/dashboard.png)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ import httpx
 import pytest
 
 from tests.browser import Chromium, find_chromium
+from tests.cli import workbench
 from workbench.pytest_plugin import ServerProcess, start_server, wait_for
 
 pytestmark = pytest.mark.functional
 APP = Path(__file__).parent / "dashboard_app"
+PROFILES = Path(__file__).parents[2] / "fixtures" / "profiles"
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "dashboard.png"
 WARM_CALLS = 5
 
@@ -52,6 +55,11 @@ def rows(browser: Chromium, selector: str) -> list[dict[str, Any]]:
 def test_page_shows_cold_warm_and_throttled(server: ServerProcess, browser: Chromium,
                                             tmp_path: Path, workbench_shared_path: Path,
                                             request: pytest.FixtureRequest) -> None:
+    # A real simulation report in the server's working folder, for the page to link to.
+    simulated = workbench("simulate", "--arrivals", "bursty:1:20:30:90:600", "--profile",
+                          str(PROFILES / "QaFunction.json"), "--seed", "1", "--report",
+                          str(tmp_path / "reports" / "qa-bursty"), timeout=120)
+    assert simulated.returncode == 0, simulated.stderr
     browser.open(f"{server.url}/_workbench/")
     wait_for(lambda: browser.evaluate("document.getElementById('connection').dataset.state")
              == "live", 30, "the page's event stream")
@@ -102,6 +110,11 @@ def test_page_shows_cold_warm_and_throttled(server: ServerProcess, browser: Chro
         'circle.warm').length, throttle: f.querySelectorAll('line.throttle').length}; })()"""
     expected = {"cold": 1, "warm": WARM_CALLS, "throttle": 1}
     wait_for(lambda: browser.evaluate(count) == expected, 30, f"a latency chart of {expected}")
+
+    report = wait_for(lambda: browser.evaluate(
+        "document.querySelector('#reports a')?.getAttribute('href')"), 30, "the report link")
+    assert report == "reports/reports/qa-bursty/report.html"
+    assert "simulation" in browser.evaluate("document.getElementById('reports').textContent")
 
     browser.screenshot(tmp_path / "dashboard.png")
     if request.config.getoption("--update-fixtures"):

@@ -87,7 +87,7 @@ def test_cloudformation_rest_methods(cfn: httpx.Client,
                                      workbench_token: Callable[..., str]) -> None:
     assert answer(cfn.get("/items")) == UNAUTHORIZED
     assert answer(cfn.get("/items", headers={"Authorization": "deny"})) == (
-        403, {"message": "User is not authorized to access this resource"})
+        403, {"message": "User is not authorized to access this resource with an explicit deny"})
     assert cfn.get("/items", headers={"Authorization": "allow"}).status_code == 200
     assert answer(cfn.get("/items/1")) == (403, {"message": "Forbidden"})  # ApiKeyRequired
     assert cfn.get("/items/1", headers={"x-api-key": "cfn-key-0123456789abcdef"}

@@ -152,3 +152,10 @@ def test_a_jwks_file_that_is_missing_or_broken_is_refused_at_start(
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert str(jwks) in line and ("not found" in line or "not a JWKS" in line)
+
+
+def test_the_banner_tells_each_issuer_and_how_to_mint(server: ServerProcess) -> None:
+    banner = server.output()
+    assert (f"Authorizer Pool of Rest (cognito): issuer {POOL_ISSUER}; a test token: "
+            "`workbench token --authorizer Pool`") in banner
+    assert f"Authorizer Jwt of Http (jwt): issuer {ISSUER};" in banner

@@ -1,6 +1,6 @@
 """Lambda authorizers declared in a SAM template (apps/access/lambda-authorizers.yaml), over
 HTTP against a real dev server: REST TOKEN and REQUEST authorizers, HTTP API authorizers
-with payload 1.0 and 2.0, and every way an authorizer can fail.
+with payload 1.0 and 2.0, every way an authorizer can fail, and `Authorizer: AWS_IAM`.
 
 AWS's answers: API Gateway developer guide, apigateway-use-lambda-authorizer.html,
 api-gateway-lambda-authorizer-output.html, http-api-lambda-authorizer.html; the 401/403
@@ -14,6 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from tests.servers import answer, module_server
 from workbench.pytest_plugin import ServerProcess, wait_for
@@ -21,7 +24,11 @@ from workbench.pytest_plugin import ServerProcess, wait_for
 pytestmark = pytest.mark.functional
 TEMPLATE = Path(__file__).parent / "apps" / "access" / "lambda-authorizers.yaml"
 UNAUTHORIZED = (401, {"message": "Unauthorized"})
-REST_DENIED = (403, {"message": "User is not authorized to access this resource"})
+# REST words an explicit Deny apart from a policy that allows nothing matching (AWS
+# knowledge center, api-gateway-403-error-lambda-authorizer).
+EXPLICIT_DENY = (403, {"message": "User is not authorized to access this resource with an "
+                                  "explicit deny"})
+IMPLICIT_DENY = (403, {"message": "User is not authorized to access this resource"})
 
 server = module_server(TEMPLATE)
 
@@ -48,7 +55,7 @@ def test_a_token_authorizer_grants_and_its_answer_is_cached(http: httpx.Client) 
 
 
 @pytest.mark.parametrize("token, expected", [
-    ("deny", REST_DENIED),
+    ("deny", EXPLICIT_DENY),
     ("unauthorized", UNAUTHORIZED),  # raise Exception("Unauthorized"), AWS's blueprint
 ])
 def test_a_token_authorizer_refuses(http: httpx.Client, token: str,
@@ -69,7 +76,7 @@ def test_an_authorizer_that_fails_is_a_500_with_a_null_message(http: httpx.Clien
 def test_a_cached_policy_is_evaluated_again_for_each_method(http: httpx.Client) -> None:
     only_get = {"Authorization": "get-only"}  # Allow .../dev/GET/*
     assert http.get("/token/7", headers=only_get).status_code == 200
-    assert answer(http.post("/token/7", headers=only_get)) == REST_DENIED
+    assert answer(http.post("/token/7", headers=only_get)) == IMPLICIT_DENY
     everything = {"Authorization": "wildcard"}  # Allow .../dev/*
     assert http.delete("/token/7", headers=everything).status_code == 200
     assert authorizer_of(http.get("/token/8", headers=everything))["principalId"]
@@ -88,7 +95,7 @@ def test_a_request_authorizer_needs_every_identity_source(http: httpx.Client) ->
     assert int(second["calls"]) > int(first["calls"])
     denied = http.get("/request", headers={"X-User": "u1", "X-Deny": "1"},
                       params={"tenant": "acme"})
-    assert answer(denied) == REST_DENIED
+    assert answer(denied) == EXPLICIT_DENY
 
 
 def test_authorizer_none_opens_a_route_of_a_secured_api(http: httpx.Client) -> None:
@@ -132,3 +139,25 @@ def test_authorizers_run_in_their_own_environments(server: ServerProcess,
                    what="the authorizer's REPORT line")
     assert "TokenAuthFunction | authorizing TOKEN allow" in log
     assert "[TokenAuthFunction] cold" in log
+
+
+def signed(server: ServerProcess, path: str) -> dict[str, str]:
+    request = AWSRequest("GET", f"{server.url}{path}", headers={})
+    SigV4Auth(Credentials("AKIDEXAMPLE", "secret"), "execute-api", "us-east-1").add_auth(request)
+    return dict(request.headers)
+
+
+def test_aws_iam_routes_need_a_signature(server: ServerProcess, http: httpx.Client) -> None:
+    # Unsigned: REST answers as for no route; HTTP APIs say Forbidden.
+    assert answer(http.get("/iam")) == (403, {"message": "Missing Authentication Token"})
+    assert answer(http.get("/http-iam")) == (403, {"message": "Forbidden"})
+    identity = http.get("/iam", headers=signed(server, "/iam")).json()["requestContext"][
+        "identity"]
+    assert (identity["accessKey"], identity["accountId"]) == ("AKIDEXAMPLE", "123456789012")
+    iam = http.get("/http-iam", headers=signed(server, "/http-iam")).json()["requestContext"][
+        "authorizer"]["iam"]
+    assert iam["accessKey"] == "AKIDEXAMPLE" and iam["userArn"].endswith(":user/AKIDEXAMPLE")
+    presigned = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDQUERY%2F20260101%2F" \
+                "us-east-1%2Fexecute-api%2Faws4_request&X-Amz-Signature=" + "0" * 64
+    assert http.get(f"/iam?{presigned}").json()["requestContext"]["identity"][
+        "accessKey"] == "AKIDQUERY"

@@ -47,7 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltFunction]:
 
 
 def run_built(function: BuiltFunction, event: object) -> dict[str, object]:
-    python = Target(function.runtime, function.architecture).interpreter()
+    python = Target(function.runtime, function.architecture).require_interpreter("the test")
     paths = [str(function.task_root), *(str(layer / "python") for layer in function.layers)]
     done = subprocess.run([str(python), "-I", "-S", "-c", SCRIPT, json.dumps(paths)],
                           input=json.dumps(event), capture_output=True, text=True, timeout=300,

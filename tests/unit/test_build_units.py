@@ -91,6 +91,107 @@ def test_built_template_points_at_the_build_folders(tmp_path: Path) -> None:
     assert resources["Built"]["Properties"]["Layers"] == [{"Ref": "Layer"}]
 
 
+# Every place a template holds a local path, and what it must read from .aws-sam/build.
+PATHS = """\
+Transform: AWS::Serverless-2016-10-31
+Metadata:
+  AWS::ServerlessRepo::Application: {ReadmeUrl: README.md, LicenseUrl: https://x/LICENSE}
+Globals:
+  Function: {CodeUri: src}
+  Api: {DefinitionUri: api/global.yaml}
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      DefinitionBody:
+        Fn::Transform: {Name: AWS::Include, Parameters: {Location: ./api/swagger.yaml}}
+  Http: {Type: AWS::Serverless::HttpApi, Properties: {DefinitionUri: api/http.yaml}}
+  Rest: {Type: AWS::ApiGateway::RestApi, Properties: {BodyS3Location: api/body.yaml}}
+  RestOnS3:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {BodyS3Location: {Bucket: b, Key: k}}
+  Cdk:
+    Type: AWS::Lambda::Function
+    Properties: {Code: {S3Bucket: cdk-bucket, S3Key: x.zip}, Handler: app.handler}
+    Metadata: {aws:asset:path: asset.abc, aws:asset:property: Code}
+  CdkApi:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {BodyS3Location: {Bucket: cdk-bucket, Key: y.yaml}}
+    Metadata: {aws:asset:path: ./spec.yaml, aws:asset:property: BodyS3Location}
+  Inline: {Type: AWS::Serverless::Function, Properties: {InlineCode: "x = 1", Handler: i.h}}
+  ZipFile: {Type: AWS::Lambda::Function, Properties: {Code: {ZipFile: "x = 1"}}}
+  Absolute: {Type: AWS::Serverless::Function, Properties: {CodeUri: /opt/code}}
+  Machine: {Type: AWS::StepFunctions::StateMachine, Properties: {DefinitionS3Location: m.json}}
+  Glue: {Type: AWS::Glue::Job, Properties: {Command: {ScriptLocation: jobs/etl.py}}}
+  Graph:
+    Type: AWS::Serverless::GraphQLApi
+    Properties:
+      SchemaUri: graph/schema.graphql
+      Functions: {Get: {CodeUri: graph/get.js}}
+      Resolvers: {Query: {Item: {CodeUri: graph/item.js}}}
+  Fn::ForEach::Loop:
+    - Name
+    - [a, b]
+    - ${Name}Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: loop}}
+  Child: {Type: AWS::Serverless::Application, Properties: {Location: nested/child.yaml}}
+  Stack: {Type: AWS::CloudFormation::Stack, Properties: {TemplateURL: file://nested/child.yaml}}
+  Missing: {Type: AWS::CloudFormation::Stack, Properties: {TemplateURL: nested/none.yaml}}
+  Far: {Type: AWS::CloudFormation::Stack, Properties: {TemplateURL: https://s3/x.yaml}}
+"""
+CHILD = """\
+Resources:
+  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: ../fn}}
+  Api: {Type: AWS::Serverless::Api, Properties: {DefinitionUri: spec.yaml}}
+"""
+
+
+def test_every_local_path_of_the_built_template_reads_from_the_build_folder(
+        tmp_path: Path) -> None:
+    from cfn_tools import load_yaml
+
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "child.yaml").write_text(CHILD)
+    source = tmp_path / "template.yaml"
+    source.write_text(PATHS)
+    build_dir = tmp_path / ".aws-sam" / "build"
+    written = load_yaml(built_template.write(source, build_dir, {
+        "Cdk", "Inline", "ZipFile", "Child/Fn"}).read_text())
+    up = "../../"
+    res = {k: v.get("Properties", {}) for k, v in written["Resources"].items()
+           if isinstance(v, dict)}
+    assert written["Globals"] == {"Function": {"CodeUri": up + "src"},
+                                  "Api": {"DefinitionUri": up + "api/global.yaml"}}
+    assert written["Metadata"]["AWS::ServerlessRepo::Application"] == {
+        "ReadmeUrl": up + "README.md", "LicenseUrl": "https://x/LICENSE"}
+    include = res["Api"]["DefinitionBody"]["Fn::Transform"]["Parameters"]["Location"]
+    assert include == up + "api/swagger.yaml"
+    assert res["Http"]["DefinitionUri"] == up + "api/http.yaml"
+    assert res["Rest"]["BodyS3Location"] == up + "api/body.yaml"
+    assert res["RestOnS3"]["BodyS3Location"] == {"Bucket": "b", "Key": "k"}
+    assert res["Cdk"]["Code"] == "Cdk"
+    assert written["Resources"]["Cdk"]["Metadata"]["aws:asset:path"] == "Cdk"
+    assert written["Resources"]["CdkApi"]["Metadata"]["aws:asset:path"] == up + "spec.yaml"
+    assert res["Inline"] == {"InlineCode": "x = 1", "Handler": "i.h"}  # inline stays inline
+    assert res["ZipFile"]["Code"] == {"ZipFile": "x = 1"}
+    assert res["Absolute"]["CodeUri"] == "/opt/code"
+    assert res["Machine"]["DefinitionS3Location"] == up + "m.json"
+    assert res["Glue"]["Command"]["ScriptLocation"] == up + "jobs/etl.py"
+    assert res["Graph"]["SchemaUri"] == up + "graph/schema.graphql"
+    assert res["Graph"]["Functions"]["Get"]["CodeUri"] == up + "graph/get.js"
+    assert res["Graph"]["Resolvers"]["Query"]["Item"]["CodeUri"] == up + "graph/item.js"
+    loop = written["Resources"]["Fn::ForEach::Loop"][2]["${Name}Fn"]["Properties"]
+    assert loop["CodeUri"] == up + "loop"
+    assert res["Child"]["Location"] == "Child/template.yaml"
+    assert res["Stack"]["TemplateURL"] == "Stack/template.yaml"
+    assert res["Missing"]["TemplateURL"] == up + "nested/none.yaml"
+    assert res["Far"]["TemplateURL"] == "https://s3/x.yaml"
+    child = load_yaml((build_dir / "Child" / "template.yaml").read_text())["Resources"]
+    assert child["Fn"]["Properties"]["CodeUri"] == "Fn"  # built as Child/Fn
+    assert child["Api"]["Properties"]["DefinitionUri"] == up + "../nested/spec.yaml"
+    stack = load_yaml((build_dir / "Stack" / "template.yaml").read_text())["Resources"]
+    assert stack["Fn"]["Properties"]["CodeUri"] == up + "../fn"  # not built under Stack/
+
+
 def test_the_cache_key_is_what_the_install_is_built_from(tmp_path: Path) -> None:
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("-r base.txt\nsix==1.16.0\n")

@@ -75,7 +75,7 @@ def _write(tmp_path: Path, change: dict[str, object]) -> Path:
 
 @pytest.mark.parametrize("change, message", [
     ({"CodeUri": "nowhere"}, "resource Fn, property CodeUri: directory 'nowhere' does not exist"),
-    ({"PackageType": "Image"}, "'ImageUri' must be set"),
+    ({"PackageType": "Image"}, "Runtime, Handler, Layers cannot be present when PackageType"),
 ])
 def test_unusable_templates_name_the_resource_and_property(
         tmp_path: Path, change: dict[str, object], message: str) -> None:

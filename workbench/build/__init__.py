@@ -8,6 +8,9 @@ The flow of `build_template`, for the functions asked for (all by default):
   sizes      the function with its layers against Lambda's 262,144,000-byte limit
   swap       everything was built in a staging folder; only now does it replace
              `.aws-sam/build/<LogicalId>/`, and `.aws-sam/build/template.yaml` is written
+             (`built_template`: every path in it valid from there)
+A template that is itself a build's output (`.aws-sam/build/template.yaml`) is taken as
+built (`prebuilt`), as `sam local` takes it.
 A failure anywhere raises `BuildError` (one line) and leaves the previous build as it was.
 A function over Lambda's size limit is still built (it runs here), with `problems` set.
 """
@@ -20,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from workbench.build import assemble, built_template, deps
+from workbench.build import assemble, built_template, deps, prebuilt
 from workbench.build.errors import BuildError
 from workbench.build.pip import Say
 from workbench.build.result import BuildResult, BuiltFunction, BuiltLayer
@@ -38,6 +41,10 @@ def build_template(template: Template, functions: Iterable[str] | None = None, *
                    slim: bool = True, say: Say = print,
                    build_dir: Path | None = None) -> BuildResult:
     specs = _selected(template, functions)
+    if build_dir is None and prebuilt.is_build_output(template):
+        result = prebuilt.take(template, specs, say)
+        _report(result, say)
+        return result
     build_dir = (build_dir or default_build_dir(template)).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
     deps.remove_stale(build_dir, ".staging-")
@@ -56,13 +63,17 @@ def build_template(template: Template, functions: Iterable[str] | None = None, *
         result = _swap(template, stage, build_dir, built, layers)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    _report(result, say)
+    return result
+
+
+def _report(result: BuildResult, say: Say) -> None:
     for function in result.functions.values():
         say(f"==> {function.summary()}")
         for note in function.notes:
             say(f"  {note}")
         for problem in function.problems:
             say(f"  error: {problem}")
-    return result
 
 
 def _selected(template: Template, names: Iterable[str] | None) -> list[FunctionSpec]:
@@ -86,7 +97,7 @@ def _swap(template: Template, stage: Path, build_dir: Path,
         if final.is_symlink() or final.is_file():
             final.unlink()
         shutil.rmtree(final, ignore_errors=True)
-        final.parent.mkdir(parents=True, exist_ok=True)  # (sandbox, #13) "Child/Function"
+        final.parent.mkdir(parents=True, exist_ok=True)  # a nested "Child/Function"
         (stage / logical_id).rename(final)
         return final
 

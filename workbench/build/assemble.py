@@ -9,7 +9,6 @@ as it is.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from workbench.build import checks, code, deps, elf, sizes
@@ -58,18 +57,13 @@ def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim:
     notes = list(installed.notes if installed else ())
     for built in layers:
         notes += built.notes
-    result = BuiltFunction(
+    notes = list(dict.fromkeys(notes))  # a layer built alike says the same
+    return BuiltFunction(
         name=spec.name, task_root=out, layers=tuple(built.path for built in layers),
         runtime=spec.runtime, architecture=spec.architecture, code=_measure(copied, out),
         dependencies=installed.size if installed else sizes.Size(), layer_size=layer_size,
         packages=installed.packages if installed else {}, model=code.model_link(spec.code_uri),
-        notes=tuple(notes))
-    # Over the unzipped limit, the folder is still complete and runs here; it cannot
-    # deploy as a .zip, which `problems` says (and `workbench build` fails on).
-    problem = sizes.over_limit(spec.name, result.total, result.largest(layers))
-    upload = sizes.upload_note(spec.name, result.code.zipped + result.dependencies.zipped)
-    return replace(result, notes=(*result.notes, *([upload] if upload else [])),
-                   problems=(problem,) if problem else ())
+        notes=tuple(notes)).against_limits(layers)
 
 
 def _dependencies(source: Path, target: Target, slim: bool, say: Say) -> deps.Installed | None:

@@ -87,11 +87,11 @@ def _check_one(info: elf.ElfInfo, target: Target, loaders: dict[str, list[elf.El
             continue
         inside = [d for d in dirs if any(d.is_relative_to(r) for r in roots)]
         place = inside[0] if inside else roots[0] / "lib"
-        report.missing.append(elf_missing := Missing(name, info.path, place))
+        report.missing.append(Missing(name, info.path, place))
         report.problems.append(
             f"{where} needs {name}, which {target.runtime}'s {target.image} image does not "
             f"provide and the package does not hold: add it beside the file "
-            f"({_relative(elf_missing.place, roots)}/) or in a layer's lib/")
+            f"({_relative(place, roots)}/) or in a layer's lib/")
 
 
 def _loaders_of(info: elf.ElfInfo, loaders: dict[str, list[elf.ElfInfo]]) -> list[elf.ElfInfo]:

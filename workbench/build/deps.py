@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -51,8 +52,11 @@ class Installed:
 
 
 def key(requirements: Path, target: Target, slimmed: bool) -> str:
+    # Without the runtime's interpreter no pyc are compiled: once one is installed, the
+    # install is made again with them.
+    no_pyc = "" if target.interpreter() else "|no-pyc"
     digest = hashlib.sha256(f"{FORMAT}|{target.runtime}|{target.architecture}|{slimmed}"
-                            .encode())
+                            f"{no_pyc}".encode())
     for path in _included(requirements):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -85,8 +89,10 @@ def _build(requirements: Path, target: Target, slimmed: bool, partial: Path,
     installed = Installed(partial)
     wheels = [cache_dir() / "build" / "wheels" / f"{target.abi}-{target.machine}",
               local_wheels.ensure_for(requirements, say)]
+    # pip compiles with its own interpreter: right only for a runtime of the same version.
+    same_python = target.python_version == "{}.{}".format(*sys.version_info[:2])
     pip.install(requirements, target, installed.site, find_links=wheels,
-                compile_pyc=not slimmed, say=say)
+                compile_pyc=not slimmed and same_python, say=say)
     report = checks.check([installed.site], target)
     if report.missing:
         installed.notes += vendor.vendor(report.missing, installed.site, target, say)
@@ -95,11 +101,25 @@ def _build(requirements: Path, target: Target, slimmed: bool, partial: Path,
         more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
         raise BuildError(f"{requirements}: {report.problems[0]}{more}")
     if slimmed:
-        slim.slim(installed.site, target, say)
+        installed.notes += slim.slim(installed.site, target, say)
+    if target.interpreter() is None:
+        installed.notes += _only_for_the_runtime(installed.site, target)
     installed.packages = sizes.by_distribution(installed.site)
     installed.size = sum(installed.packages.values(), sizes.Size())
     installed.save()
     return installed
+
+
+def _only_for_the_runtime(site: Path, target: Target) -> list[str]:
+    """Extension modules built for the runtime's CPython alone: Lambda loads them, but a
+    local run on another Python (the nearest one here) cannot import them."""
+    tag = f".cpython-{target.abi.removeprefix('cp')}-"
+    tops = sorted({path.relative_to(site).parts[0] for path in site.rglob(f"*{tag}*.so")})
+    if not tops:
+        return []
+    return [f"binary modules built for CPython {target.python_version} alone, in "
+            f"{', '.join(tops)}: Lambda loads them; run here on another Python, those without "
+            "a pure-Python fallback fail to import"]
 
 
 def remove_stale(parent: Path, prefix: str) -> None:

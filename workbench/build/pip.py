@@ -56,7 +56,7 @@ def install(requirements: Path, target: Target, dest: Path, *, find_links: list[
             return
         missing = NO_MATCH.search(output)
         if missing is None or missing.group(1) in tried or NETWORK.search(output):
-            raise _failure(output, requirements, target)
+            raise failure(output, requirements, target)
         requirement = missing.group(1)
         tried.add(requirement)
         if not sdist.build_wheel(requirement, target, find_links[0], say):
@@ -74,7 +74,7 @@ def download(requirement: str, target: Target, dest: Path, say: Say) -> Path:
                          "--progress-bar", "off", "--dest", str(dest),
                          *platform_flags(target), requirement], say)
     if code != 0:
-        raise _failure(output, None, target, what=requirement)
+        raise failure(output, None, target, what=requirement)
     name = re.sub(r"[-_.]+", "_", re.split(r"[<>=!~ ;\[]", requirement)[0]).lower()
     found = sorted((set(dest.glob("*.whl")) - before) or
                    {w for w in dest.glob("*.whl") if w.name.lower().startswith(name + "-")})
@@ -104,7 +104,7 @@ def _run(command: list[str], say: Say) -> tuple[str, int]:
     return "".join(lines), process.returncode
 
 
-def _failure(output: str, requirements: Path | None, target: Target,
+def failure(output: str, requirements: Path | None, target: Target,
              what: str | None = None) -> BuildError:
     where = f"{requirements}: " if requirements else ""
     network = NETWORK.search(output)

@@ -74,14 +74,19 @@ class Target:
         return (f"{self.runtime} {self.architecture} "
                 f"(glibc {self.glibc[0]}.{self.glibc[1]}, {self.image})")
 
-    def interpreter(self) -> Path:
-        """A CPython of the runtime's version, to build sdists and compile pyc files with:
-        from PATH, or from pyenv's versions."""
-        found = _interpreter(self.python_version)
+    def interpreter(self) -> Path | None:
+        """A CPython of the runtime's version, from PATH or pyenv's versions; None when
+        there is none. pip installs wheels for any version without one: only building an
+        sdist and compiling pyc files (a pyc's magic number is per version) need it."""
+        return _interpreter(self.python_version)
+
+    def require_interpreter(self, why: str) -> Path:
+        """The runtime's interpreter, or one line saying that `why` needs it."""
+        found = self.interpreter()
         if found is None:
-            raise BuildError(f"no Python {self.python_version} interpreter found (PATH or "
-                             f"`pyenv root`) to build for {self.runtime}: install one, e.g. "
-                             f"`pyenv install {self.python_version}`")
+            raise BuildError(f"{why} needs Python {self.python_version}, which is not installed "
+                             f"here (PATH or `pyenv root`): install it (`pyenv install "
+                             f"{self.python_version}`)")
         return found
 
 

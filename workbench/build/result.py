@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from workbench.build import sizes
 from workbench.build.sizes import MB, Size
 
 
@@ -37,6 +38,16 @@ class BuiltFunction:
     @property
     def total(self) -> Size:
         return self.code + self.dependencies + self.layer_size
+
+    def against_limits(self, layers: list[BuiltLayer]) -> BuiltFunction:
+        """This function with Lambda's size limits applied: over the unzipped limit its
+        folder is still complete and runs here, but it cannot deploy as a .zip, which
+        `problems` says (and `workbench build` fails on); over the direct upload limit, a
+        note that it goes through S3."""
+        problem = sizes.over_limit(self.name, self.total, self.largest(layers))
+        upload = sizes.upload_note(self.name, self.code.zipped + self.dependencies.zipped)
+        return replace(self, notes=(*self.notes, *([upload] if upload else [])),
+                       problems=(problem,) if problem else ())
 
     def largest(self, layers: list[BuiltLayer]) -> list[tuple[str, Size]]:
         """The function's and its layers' distributions, largest first."""

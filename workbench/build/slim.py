@@ -27,12 +27,16 @@ from workbench.build.platforms import Target
 PRUNED_FOLDERS = ("__pycache__", "tests")
 
 
-def slim(root: Path, target: Target, say: Say) -> None:
+def slim(root: Path, target: Target, say: Say) -> list[str]:
+    """Slim the tree in place; the notes that say what could not be done."""
     stripped = _strip(root, target, say)
     pruned = _prune(root)
     say(f"    slimmed: debug symbols stripped from {stripped} binaries, {pruned} __pycache__ "
         "and tests folders dropped")
-    compile_pyc(root, target)
+    skipped = compile_pyc(root, target)
+    if skipped:
+        say(f"    {skipped}")
+    return [skipped] if skipped else []
 
 
 def _strip(root: Path, target: Target, say: Say) -> int:
@@ -69,11 +73,20 @@ def _prune(root: Path) -> int:
     return count
 
 
-def compile_pyc(root: Path, target: Target) -> None:
-    done = subprocess.run([str(target.interpreter()), "-m", "compileall", "-q", "-j", "0",
+def compile_pyc(root: Path, target: Target) -> str | None:
+    """Compile every module with the runtime's interpreter; without one, the note saying
+    that none were compiled (a pyc file holds its Python version's magic number, so no
+    other interpreter can write one that the runtime would use)."""
+    python = target.interpreter()
+    if python is None:
+        return (f"no pyc compiled: there is no Python {target.python_version} here and a pyc "
+                f"loads only on the version that wrote it; on Lambda each cold start compiles "
+                f"what it imports (in memory: /var/task is read-only)")
+    done = subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0",
                            "--invalidation-mode", "unchecked-hash", str(root)],
                           capture_output=True, text=True, check=False)
     # compileall exits 1 when a file does not compile (a Python 2 file some packages still
     # ship, a template with .py suffix): those stay source-only, as on Lambda.
     if done.returncode not in (0, 1):
         raise BuildError(f"compiling pyc files in {root} failed: {done.stderr.strip()[-300:]}")
+    return None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from workbench import config, template
 from workbench.cli import runtime_flags, template_values
+from workbench.debug import debug_session
 from workbench.errors import AwsError, WorkbenchError
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
@@ -24,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="event JSON file, - for stdin, or a fixture such as "
                              "apigw-rest/post-json (default: {})")
     parser.add_argument("--template", type=Path)
+    parser.add_argument("--debug-port", type=int, metavar="PORT",
+                        help="start the environment under debugpy and wait for an IDE to "
+                             "attach on PORT (timeouts stand still while it holds the function)")
+    parser.add_argument("--debug-ide", choices=["dap", "pycharm"],
+                        help="dap (default) or pycharm: connect to PyCharm's debug server")
     template_values.add_flags(parser)
     runtime_flags.add(parser)
     parser.set_defaults(run=run)
@@ -31,7 +37,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = config.settings(template=args.template, dev_venv=args.dev_venv,
-                               strict_runtime=args.strict_runtime, **template_values.flags(args))
+                               strict_runtime=args.strict_runtime, debug_port=args.debug_port,
+                               debug_function=args.function if args.debug_port else None,
+                               debug_ide=args.debug_ide,
+                               **template_values.flags(args))
     tpl = template.load_settings(settings, ("local_invoke",))
     if args.function in tpl.skipped:
         raise WorkbenchError(f"{args.function} is not run: {tpl.skipped[args.function]}")
@@ -51,7 +60,8 @@ async def _invoke(tpl: template.Template, function: str, payload: bytes,
     assert spec is not None
     only = dataclasses.replace(tpl, functions={spec.name: spec})  # placed (built) alone
     runtime = Runtime(only, region=settings.region, keepalive_s=0, mode=settings.mode,
-                      strict_runtime=settings.strict_runtime, say=_progress)
+                      strict_runtime=settings.strict_runtime, say=_say,
+                      debug=debug_session(only, settings, _say))
     try:
         runtime_flags.describe_one(runtime, spec.name)
         return await runtime.invoke(spec.name, payload)
@@ -61,8 +71,8 @@ async def _invoke(tpl: template.Template, function: str, payload: bytes,
         await runtime.close()
 
 
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr)  # stdout holds the payload only
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)  # stdout holds the payload only
 
 
 def read_event(spec: str | None) -> bytes:

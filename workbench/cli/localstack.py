@@ -88,7 +88,7 @@ def run_logs(args: argparse.Namespace) -> int:
 
 def run_deploy(args: argparse.Namespace) -> int:
     settings = config.settings(template=args.template)
-    loaded = template.load(settings.template, region=settings.region)
+    loaded = template.load_settings(settings)
     quiet = args.json
     done = deploy.deploy(loaded, region=settings.region, hot_reload=args.hot_reload,
                          say=(lambda _: None) if quiet else print)

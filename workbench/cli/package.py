@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = config.settings(template=args.template)
-    loaded = template.load(settings.template, region=settings.region)
+    loaded = template.load_settings(settings)
     # The build's progress goes to stderr: stdout is the report.
     result = build_template(loaded, args.functions or None,
                             say=lambda line: print(line, file=sys.stderr, flush=True))

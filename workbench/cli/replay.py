@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     tpl = None
     if args.target == "local":
         settings = config.settings(template=args.template)
-        tpl = template.load(settings.template, region=settings.region)
+        tpl = template.load_settings(settings)
         records = _known(records, tpl)
 
     summary = asyncio.run(_replay_with_progress(records, args, tpl, speed))

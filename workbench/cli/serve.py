@@ -28,6 +28,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="API key values, one a line, besides the template's ApiKeys")
     parser.add_argument("--quiet", action="store_true",
                         help="print one line per invocation, not the function logs")
+    debug = parser.add_argument_group("debugging (the README's 'Debugging a function')")
+    debug.add_argument("--debug-port", type=int, metavar="PORT", dest="debug_port",
+                       help="start the function's environments under debugpy; an IDE "
+                            "attaches on PORT")
+    debug.add_argument("--debug-function", metavar="F", dest="debug_function",
+                       help="the function to debug (needed when the template has several)")
+    debug.add_argument("--debug-ide", choices=["dap", "pycharm"], dest="debug_ide",
+                       help="dap: the IDE attaches (VS Code...; default); pycharm: the "
+                            "environment connects to PyCharm's Python Debug Server on PORT")
     template_values.add_flags(parser)
     limits = parser.add_argument_group("limits (defaults: the README's 'Limits')")
     for flag, dest, kind, what in LIMIT_FLAGS:
@@ -49,13 +58,16 @@ LIMIT_FLAGS = (
 def run(args: argparse.Namespace) -> int:
     from workbench.server.app import create_app
     from workbench.server.console import Console
-    from workbench.server.run import serve
+    from workbench.server.run import listen, serve
 
     settings = config.settings(template=args.template, host=args.host, port=args.port,
                                keepalive_s=args.keepalive_s, hot_reload=args.hot_reload,
                                jwks=args.jwks, api_keys=args.api_keys,
                                dev_venv=args.dev_venv, strict_runtime=args.strict_runtime,
+                               debug_port=args.debug_port, debug_function=args.debug_function,
+                               debug_ide=args.debug_ide,
                                **template_values.flags(args),
                                **{dest: getattr(args, dest) for _, dest, _, _ in LIMIT_FLAGS})
+    listener = listen(settings.host, settings.port)
     app = create_app(settings, record_dir=args.record, console=Console(show_logs=not args.quiet))
-    return 0 if serve(app, settings) else 2
+    return 0 if serve(app, settings, listener) else 2

@@ -66,7 +66,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise WorkbenchError(f"{args.output}: exists; choose a new file")
     if args.kind == "har":
         settings = config.settings(template=args.template)
-        records = importers.from_har(args.source, template.load(settings.template), _problem)
+        records = importers.from_har(args.source, template.load_settings(settings), _problem)
     else:
         if not args.function:
             raise WorkbenchError(f"trace import {args.kind} needs --function")
@@ -105,7 +105,7 @@ def run_profile(args: argparse.Namespace) -> int:
 def run_measure(args: argparse.Namespace) -> int:
     settings = config.settings(template=args.template, dev_venv=args.dev_venv,
                                strict_runtime=args.strict_runtime)
-    tpl = template.load(settings.template, region=settings.region)
+    tpl = template.load_settings(settings)
     payload = read_event(args.event)
     log_path = args.log or args.output.with_suffix(".log")
     for path in (args.output, log_path):  # found out before the minutes of measuring
@@ -137,7 +137,7 @@ def _save(args: argparse.Namespace, reports: list[Report], source: Path) -> None
 
 def _template_memory(args: argparse.Namespace) -> int:
     settings = config.settings(template=args.template)
-    spec = template.load(settings.template).function(args.function)
+    spec = template.load_settings(settings).function(args.function)
     if spec is None:
         raise WorkbenchError(f"no function {args.function!r} in {settings.template}; "
                              "give --memory")

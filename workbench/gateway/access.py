@@ -6,7 +6,8 @@ refusal is the gateway error AWS answers with; a grant fills `requestContext.aut
 
 from __future__ import annotations
 
-import re
+import asyncio
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from workbench.gateway.auth.identity import Grant, authorizer_context, identity_
 from workbench.gateway.auth.jwt_auth import KeyRing, bearer, verify_cognito, verify_jwt
 from workbench.gateway.auth.lambda_authorizer import Invoker, LambdaAuthorizers
 from workbench.gateway.auth.policy import method_arn
+from workbench.gateway.auth.sigv4 import iam_authorizer, rest_identity, signer
 from workbench.gateway.auth.tokens import local_jwks_path
 from workbench.gateway.events import api_id, short_id
 from workbench.gateway.http import HttpRequest
@@ -26,11 +28,6 @@ from workbench.gateway.routing import RouteMatch
 from workbench.gateway.validation import validate
 from workbench.runtime.types import InvocationResult
 from workbench.template import Authorizer, Template
-
-# A SigV4 Authorization header, or a presigned URL's query (AWS General Reference,
-# "Signature Version 4 signing process"). The signature itself is not verified locally.
-_SIGV4 = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/,\s]+)/[^,]+,\s*SignedHeaders=[^,]+,"
-                    r"\s*Signature=[0-9a-f]{64}")
 
 
 class Access:
@@ -86,8 +83,13 @@ class Access:
             raise gw.Unauthorized()
         token = bearer(found[0])
         if authorizer.kind == "jwt":
-            return verify_jwt(authorizer, token, match.route.scopes, self.keys())
-        return verify_cognito(authorizer, token, match.route.scopes, self.keys(), self.region)
+            verify = functools.partial(verify_jwt, authorizer, token, match.route.scopes,
+                                       self.keys())
+        else:
+            verify = functools.partial(verify_cognito, authorizer, token, match.route.scopes,
+                                       self.keys(), self.region)
+        # A key not in the JWKS files is fetched from the issuer: never on the event loop.
+        return await asyncio.to_thread(verify)
 
     def _check_api_key(self, request: HttpRequest, match: RouteMatch, grant: Grant | None,
                        context: dict[str, Any]) -> None:
@@ -119,14 +121,10 @@ def read_api_keys(path: Path) -> set[str]:
 
 
 def _check_signature(request: HttpRequest, context: dict[str, Any], account_id: str) -> None:
-    found = _SIGV4.search(request.header("Authorization") or "")
-    access_key = found.group(1) if found else None
-    if access_key is None and "X-Amz-Signature=" in request.query_string:
-        credential = re.search(r"X-Amz-Credential=([^%/&]+)", request.query_string)
-        access_key = credential.group(1) if credential else "unknown"
+    access_key = signer(request)
     if access_key is None:
         raise gw.MissingSignature()
-    identity = context.get("identity")
-    if isinstance(identity, dict):  # REST: who signed
-        identity.update(accessKey=access_key, accountId=account_id, caller=access_key,
-                        user=access_key, userArn=f"arn:aws:iam::{account_id}:user/{access_key}")
+    if isinstance(context.get("identity"), dict):  # REST (payload 1.0): who signed
+        context["identity"].update(rest_identity(access_key, account_id))
+    else:
+        context["authorizer"] = iam_authorizer(access_key, account_id)

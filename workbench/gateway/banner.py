@@ -4,11 +4,12 @@ template holds that is not emulated at all is `console.template_lines`)."""
 
 from __future__ import annotations
 
+from workbench.gateway.auth.tokens import cognito_issuer
 from workbench.gateway.function_urls import base_path
 from workbench.template import Template
 
 
-def lines(template: Template, base_url: str) -> list[str]:
+def lines(template: Template, base_url: str, region: str) -> list[str]:
     out = [f"  Function URL of {spec.name}: {base_url}{base_path(spec)} "
            f"(AuthType {spec.url.auth_type})"
            for spec in template.functions.values() if spec.url is not None]
@@ -22,8 +23,19 @@ def lines(template: Template, base_url: str) -> list[str]:
             api.api_keys for api in template.apis.values()):
         out.append("  ApiKeyRequired: the template gives no ApiKey Value, so only keys from "
                    "--api-keys FILE are accepted (403 Forbidden otherwise)")
-    if any(a.kind in ("jwt", "cognito") for api in template.apis.values()
-           for a in api.authorizers.values()):
-        out.append("  JWT/Cognito keys: --jwks FILE, the key of `workbench token`, or the "
-                   "issuer's JWKS when online")
+    for api in template.apis.values():
+        for name, authorizer in api.authorizers.items():
+            if authorizer.kind in ("jwt", "cognito"):
+                issuers = [authorizer.issuer] if authorizer.issuer else [
+                    cognito_issuer(pool, region) for pool in authorizer.user_pool_arns]
+                out.append(f"  Authorizer {name} of {api.logical_id} ({authorizer.kind}): "
+                           f"issuer {', '.join(issuers)}; a test token: `workbench token "
+                           f"--authorizer {name}`")
+    if any(line.startswith("  Authorizer ") for line in out):
+        out.append("  JWT/Cognito keys: --jwks FILE, the workbench's own, or the issuer's JWKS "
+                   "when online")
+    out += [f"  not emulated: VTL directives in the {kind} gateway response of {api.logical_id} "
+            "(only its $context and $stageVariables references are filled in)"
+            for api in template.apis.values() for kind, response in api.gateway_responses.items()
+            if any("#" in body for body in response.templates.values())]
     return out

@@ -18,9 +18,8 @@ allowed gets no CORS headers, so the browser refuses it.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from workbench.gateway.http import HttpRequest, HttpResponse
+from workbench.gateway.mappings import mapped
 from workbench.template import Cors, MockPreflight
 
 
@@ -30,23 +29,10 @@ def rest_mock(mock: MockPreflight, request: HttpRequest) -> HttpResponse:
     is enclosed in single quotes)."""
     headers = [("Content-Type", "application/json")]
     for name, mapping in mock.headers:
-        value = _mapped(mapping, request)
+        value = mapped(mapping, request, {})
         if value is not None:
             headers.append((name, value))
     return HttpResponse(mock.status, headers, mock.body.encode())
-
-
-def _mapped(mapping: str, request: HttpRequest) -> str | None:
-    if mapping.startswith("'"):
-        return mapping.strip("'")
-    if mapping.startswith("method.request.header."):
-        return request.header(mapping.removeprefix("method.request.header."))
-    if mapping.startswith("method.request.querystring."):
-        wanted = mapping.removeprefix("method.request.querystring.")
-        values = [v for k, v in parse_qsl(request.query_string, keep_blank_values=True)
-                  if k == wanted]
-        return values[-1] if values else None
-    return None
 
 
 def is_preflight(request: HttpRequest) -> bool:

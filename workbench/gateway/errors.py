@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import uuid
 
-from workbench.gateway.http import HttpResponse
-from workbench.template import ApiKind
+from workbench.gateway.custom_responses import Failure, customised
+from workbench.gateway.http import HttpRequest, HttpResponse
+from workbench.template import Api, ApiKind
 
 
 class GatewayError(Exception):
@@ -27,8 +28,15 @@ class GatewayError(Exception):
         self.message = message  # overrides both kinds' message when given
         self.headers = headers  # extra response headers (WWW-Authenticate)
 
-    def render(self, kind: ApiKind) -> HttpResponse:
+    # The gateway response type a REST API may customise (supported-gateway-response-
+    # types.html); None: DEFAULT_4XX or DEFAULT_5XX, by the status.
+    response_type: str | None = None
+
+    def render(self, kind: ApiKind, api: Api | None = None,
+               request: HttpRequest | None = None) -> HttpResponse:
+        """The answer, with the REST API's customised gateway response when it has one."""
         status, message, error_type = self.rest if kind == "rest" else self.http
+        message = self.message if self.message is not None else message
         request_id = str(uuid.uuid4())
         headers = [("Content-Type", "application/json"), *self.headers]
         if kind == "rest":
@@ -37,12 +45,16 @@ class GatewayError(Exception):
                 headers.append(("x-amzn-ErrorType", error_type))
         else:
             headers.append(("Apigw-Requestid", request_id))
-        body = {"message": self.message if self.message is not None else message}
-        return HttpResponse(status, headers, json.dumps(body).encode())
+        response = HttpResponse(status, headers, json.dumps({"message": message}).encode())
+        if kind != "rest" or api is None or not api.gateway_responses:
+            return response
+        kind_of = self.response_type or ("DEFAULT_4XX" if status < 500 else "DEFAULT_5XX")
+        return customised(response, api, kind_of, Failure(message, request_id), request)
 
 
 class MissingRoute(GatewayError):
     # REST answers an unknown path or method as if it were unauthenticated.
+    response_type = "MISSING_AUTHENTICATION_TOKEN"
     rest = (403, "Missing Authentication Token", "MissingAuthenticationTokenException")
     http = (404, "Not Found", "")
 
@@ -69,11 +81,13 @@ class LambdaServiceError(GatewayError):
 
 class IntegrationTimeout(GatewayError):
     # The integration timeout (29 s): REST 504; HTTP APIs answer 503.
+    response_type = "INTEGRATION_TIMEOUT"
     rest = (504, "Endpoint request timed out", "")
     http = (503, "Service Unavailable", "")
 
 
 class RequestTooLarge(GatewayError):
+    response_type = "REQUEST_TOO_LARGE"
     rest = (413, "Request Too Long", "RequestTooLongException")
     http = (413, "Request Entity Too Large", "")
 
@@ -101,6 +115,7 @@ class BadPath(GatewayError):
 class Unauthorized(GatewayError):
     """No identity (a missing or empty identity source), or a token that is not valid."""
 
+    response_type = "UNAUTHORIZED"
     rest = (401, "Unauthorized", "UnauthorizedException")
     http = (401, "Unauthorized", "")
 
@@ -108,6 +123,7 @@ class Unauthorized(GatewayError):
 class AccessDenied(GatewayError):
     """A Lambda authorizer's policy denied the method, or allowed nothing that matches."""
 
+    response_type = "ACCESS_DENIED"
     rest = (403, "User is not authorized to access this resource", "AccessDeniedException")
     http = (403, "Forbidden", "")
 
@@ -115,11 +131,13 @@ class AccessDenied(GatewayError):
 class AuthorizerConfiguration(GatewayError):
     """The authorizer failed (raised, timed out, crashed) or answered something unusable."""
 
+    response_type = "AUTHORIZER_CONFIGURATION_ERROR"
     rest = (500, None, "AuthorizerConfigurationException")
     http = (500, "Internal Server Error", "")
 
 
 class InvalidApiKey(GatewayError):
+    response_type = "INVALID_API_KEY"
     rest = (403, "Forbidden", "ForbiddenException")
     http = (403, "Forbidden", "")
 
@@ -127,15 +145,18 @@ class InvalidApiKey(GatewayError):
 class MissingSignature(GatewayError):
     """An AWS_IAM route called without a SigV4 signature."""
 
+    response_type = "MISSING_AUTHENTICATION_TOKEN"
     rest = (403, "Missing Authentication Token", "MissingAuthenticationTokenException")
     http = (403, "Forbidden", "")
 
 
 class BadRequestParameters(GatewayError):
+    response_type = "BAD_REQUEST_PARAMETERS"
     rest = (400, "Missing required request parameters", "BadRequestException")
     http = (400, "Bad Request", "")
 
 
 class BadRequestBody(GatewayError):
+    response_type = "BAD_REQUEST_BODY"
     rest = (400, "Invalid request body", "BadRequestException")
     http = (400, "Bad Request", "")

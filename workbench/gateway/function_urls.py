@@ -12,11 +12,11 @@ HTTP API 2.0 response. AuthType AWS_IAM refuses an unsigned request with 403 `Fo
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from urllib.parse import quote, unquote
 
 from workbench.gateway import cors
+from workbench.gateway.auth.sigv4 import iam_authorizer, signer
 from workbench.gateway.events import build_event, short_id
 from workbench.gateway.http import HttpRequest, HttpResponse
 from workbench.gateway.routing import RouteMatch
@@ -25,7 +25,6 @@ from workbench.template import Api, FunctionSpec, Route
 PREFIX = "/_lambda_url/"
 _FORBIDDEN = ("Forbidden. For troubleshooting Function URL authorization issues, see: "
               "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html")
-_SIGNED = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/,\s]+)/")
 
 
 def split(raw_path: str) -> tuple[str, str] | None:
@@ -64,8 +63,8 @@ def preflight(spec: FunctionSpec, request: HttpRequest) -> HttpResponse | None:
 def event(spec: FunctionSpec, request: HttpRequest, path: str, account_id: str,
           region: str) -> dict[str, Any] | None:
     """The Function URL event, or None for an AWS_IAM URL called without a signature."""
-    signer = _SIGNED.search(request.header("Authorization") or "")
-    if spec.url is not None and spec.url.auth_type == "AWS_IAM" and signer is None:
+    access_key = signer(request)
+    if spec.url is not None and spec.url.auth_type == "AWS_IAM" and access_key is None:
         return None
     inner = HttpRequest(request.method, path, request.query_string, request.headers,
                         request.body, request.source_ip, request.protocol, request.scheme,
@@ -78,14 +77,10 @@ def event(spec: FunctionSpec, request: HttpRequest, path: str, account_id: str,
     identifier = url_id(spec)
     domain = f"{identifier}.lambda-url.{region}.on.aws"
     context.update(apiId=identifier, domainName=domain, domainPrefix=identifier)
-    if signer is None:
+    if access_key is None:
         context["accountId"] = "anonymous"
     else:
-        key = signer.group(1)
-        context["authorizer"] = {"iam": {
-            "accessKey": key, "accountId": account_id, "callerId": key,
-            "cognitoIdentity": None, "principalOrgId": None,
-            "userArn": f"arn:aws:iam::{account_id}:user/{key}", "userId": key}}
+        context["authorizer"] = iam_authorizer(access_key, account_id)
     return built
 
 

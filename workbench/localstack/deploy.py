@@ -88,6 +88,9 @@ def deploy(template: Template, *, endpoint: str | None = None, region: str = "us
     if service.health(int(endpoint.rsplit(":", 1)[1])) is None:
         raise WorkbenchError(f"LocalStack is not running at {endpoint}: "
                              "start it with `workbench localstack start`")
+    for spec in template.functions.values():  # before the build: the cheap mistake first
+        if spec.code_uri.name in models.LINKED:
+            _built_model(spec.code_uri.name)
     built = build_template(template, say=say)
     done = Deployment(endpoint, region)
     s3 = client("s3", endpoint, region)
@@ -123,11 +126,16 @@ def _model_name(spec: FunctionSpec, function: BuiltFunction) -> str | None:
     return name if function.model is not None and name in models.LINKED else None
 
 
-def _upload_model(s3: Any, name: str, say: Any) -> str:
+def _built_model(name: str) -> Path:
     directory = models.model_dir(name)
     if not directory.is_dir():
         raise WorkbenchError(f"the default {name} model is not built ({directory} is missing): "
                              f"run `workbench models build {name}`")
+    return directory
+
+
+def _upload_model(s3: Any, name: str, say: Any) -> str:
+    directory = _built_model(name)
     key = f"models/{directory.name}.tar.gz"
     try:
         s3.head_object(Bucket=BUCKET, Key=key)

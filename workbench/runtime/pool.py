@@ -14,7 +14,7 @@ import dataclasses
 import tempfile
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench import config
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION
@@ -28,6 +28,9 @@ from workbench.runtime.process import Spawner, SubprocessSpawner
 from workbench.runtime.sandboxes import SandboxHost
 from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
 from workbench.template import FunctionSpec, Template
+
+if TYPE_CHECKING:
+    from workbench.debug import DebugSession
 
 # Lambda's synchronous invocation request limit, as its error message states it.
 MAX_REQUEST_BYTES = 6291456
@@ -64,6 +67,7 @@ class Runtime:
                  region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID,
                  on_log: Callable[[str, str], None] | None = None,
                  on_environment: Callable[[Environment], None] | None = None,
+                 debug: DebugSession | None = None,
                  spawner: Spawner | None = None,
                  extra_env: dict[str, str] | None = None, mode: Mode | None = None,
                  strict_runtime: bool | None = None,
@@ -79,6 +83,7 @@ class Runtime:
         self.account_id = account_id
         self.on_log = on_log
         self.on_environment = on_environment  # an environment's INIT began or ended, or it died
+        self.debug = debug  # (issue #16) one function's environments under the debugger
         self._owns_spawner = spawner is None
         self.spawner = spawner or default_spawner()
         self.extra_env = extra_env or {}
@@ -104,6 +109,8 @@ class Runtime:
         # Found (and cached) now: finding it opens a file, which a cold start under a low
         # descriptor limit might not manage, failing with a misleading ENOENT.
         tempfile.gettempdir()
+        if self.debug is not None:
+            await self.debug.start()
         await self.spawner.prepare(list({p.placement.launch: None
                                          for p in self.pools.values()}))
         await asyncio.gather(*(self._provision(pool) for pool in self.pools.values()))
@@ -113,6 +120,8 @@ class Runtime:
     async def close(self) -> None:
         if self._reaper is not None:
             self._reaper.cancel()
+        if self.debug is not None:
+            await self.debug.close()
         for task in list(self._tasks):
             task.cancel()
         everything = [env for pool in self.pools.values() for env in pool.alive]
@@ -125,6 +134,8 @@ class Runtime:
         await self.host.close()
 
     async def _provision(self, pool: FunctionPool) -> None:
+        if self.debug_clock(pool.spec.name):
+            return  # debugged environments start on demand, each waiting for the IDE
         missing = pool.spec.provisioned_concurrency - sum(
             e.provisioned and not e.retired for e in pool.alive)
         envs = [self._new_environment(pool, provisioned=True) for _ in range(max(0, missing))]
@@ -183,7 +194,7 @@ class Runtime:
         total = sum(p.in_flight for p in self.pools.values())
         if total >= self.account_concurrency:
             raise TooManyRequests(reason="ConcurrentInvocationLimitExceeded")
-        reserved = pool.spec.reserved_concurrency
+        reserved = 1 if self.debug_clock(pool.spec.name) else pool.spec.reserved_concurrency
         if reserved is not None and pool.in_flight >= reserved:
             raise TooManyRequests(reason="ReservedFunctionConcurrentInvocationLimitExceeded")
         pool.in_flight += 1
@@ -199,13 +210,22 @@ class Runtime:
             pool.idle.append(env)
 
     def _new_environment(self, pool: FunctionPool, *, provisioned: bool) -> Environment:
-        env = Environment(pool.placement, clock=self.clock, region=self.region,
+        debugged = self.debug_clock(pool.spec.name)
+        env = Environment(pool.placement, clock=debugged or self.clock, region=self.region,
                           account_id=self.account_id, extra_env=self.extra_env,
-                          spawner=self.spawner, provisioned=provisioned, host=self.host,
+                          spawner=self.debug.spawner() if debugged and self.debug
+                          else self.spawner, provisioned=provisioned, host=self.host,
                           on_change=self.on_environment,
                           on_log=lambda text: self._log(pool.spec.name, text, env.log_stream))
         pool.alive.append(env)
         return env
+
+    def debug_clock(self, function: str) -> Clock | None:
+        """The clock of a function being debugged (its timers stand still while the
+        debugger holds it); None for every other function."""
+        if self.debug is not None and self.debug.function == function:
+            return self.debug.clock
+        return None
 
     def _log(self, function: str, text: str, stream: str = "") -> None:
         if not text:

@@ -108,10 +108,13 @@ class ExitedProcess:
 class SubprocessSpawner:
     """A new interpreter per environment: the honest cold start."""
 
+    def __init__(self, interpreter_flags: tuple[str, ...] = ()) -> None:
+        self.interpreter_flags = interpreter_flags  # e.g. a debugger's -X options
+
     async def spawn(self, request: SpawnRequest) -> Process:
         launch = request.launch
-        argv = [launch.python.path, *launch.flags(), str(ZYGOTE), "run",
-                json.dumps(request.sandbox())]
+        argv = [launch.python.path, *launch.flags(), *self.interpreter_flags, str(ZYGOTE),
+                "run", json.dumps(request.sandbox())]
         devnull = os.open(os.devnull, os.O_RDONLY)
         try:
             pid = os.posix_spawn(argv[0], argv, request.env, setsid=True, file_actions=[

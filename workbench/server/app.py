@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from workbench import template as templates
 from workbench.config import Settings
+from workbench.debug import debug_session
 from workbench.gateway.access import Access
 from workbench.gateway.http import HttpRequest, header_text
 from workbench.gateway.routing import Router
@@ -42,13 +43,14 @@ OWN_PREFIXES = ("/_workbench/", "/2015-03-31/functions/")
 def create_app(settings: Settings, *, record_dir: Path | None = None,
                console: Console | None = None) -> DevApp:
     template = templates.load_settings(settings, templates.SERVE_COMMANDS)
-    dashboard = Dashboard()
     console = console or Console()
+    dashboard = Dashboard()
     runtime = Runtime(template, keepalive_s=settings.keepalive_s, region=settings.region,
                       account_id=settings.account_id,
                       account_concurrency=settings.account_concurrency,
                       on_environment=dashboard.environment, mode=settings.mode,
-                      strict_runtime=settings.strict_runtime, say=console.progress)
+                      strict_runtime=settings.strict_runtime, say=console.note,
+                      debug=debug_session(template, settings, console.note))
     ctx = ServerContext(settings, template, runtime, Router(template),
                         _access(settings, template, runtime), console,
                         _open_recording(record_dir) if record_dir is not None else None,
@@ -82,6 +84,7 @@ class DevApp:
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         ctx = self.context
         ctx.console.banner(ctx.template, f"http://{ctx.settings.host}:{ctx.settings.port}",
+                           ctx.settings.region,
                            {name: pool.placement for name, pool in ctx.runtime.pools.items()})
         await ctx.runtime.start()
         watchers = []
@@ -116,6 +119,7 @@ class DevApp:
         await ctx.runtime.update(fresh)
         ctx.template, ctx.router = fresh, Router(fresh)
         ctx.access = _access(ctx.settings, fresh, ctx.runtime)
+        ctx.dashboard.template_changed()
         self._watch_code()  # the code folders may have changed too
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from workbench.config import DEFAULT_REGION
 from workbench.errors import AwsError
 from workbench.gateway import banner as gateway_banner
 from workbench.runtime.placement import Placement
@@ -32,7 +33,7 @@ class Console:
         self.show_logs = show_logs
         self._pending: list[str] = []
 
-    def banner(self, template: Template, base_url: str,
+    def banner(self, template: Template, base_url: str, region: str = DEFAULT_REGION,
                placements: dict[str, Placement] | None = None) -> None:
         lines = [f"Lambda Workbench serving {template.path} on {base_url}"]
         for route in template.routes:
@@ -54,7 +55,7 @@ class Console:
             extra = f", {', '.join(notes)}" if notes else ""
             lines.append(f"  Function {spec.name}: {spec.handler}, {spec.memory_mb} MB, "
                          f"{spec.timeout_s:g} s{extra}")
-        lines += gateway_banner.lines(template, base_url)
+        lines += gateway_banner.lines(template, base_url, region)
         lines.extend(template_lines(template))
         lines += _placement_lines(placements or {})
         self._write("\n".join(lines) + "\n")
@@ -64,10 +65,6 @@ class Console:
         error = f" {result.error_type}" if result.error_type else ""
         shown = f" -> {status}" if status is not None else ""
         self._write(f"[{result.function}] {kind} {result.duration_ms:.1f} ms{shown}{error}\n")
-
-    def progress(self, line: str) -> None:
-        """A long step's progress (installing a runtime's libraries, building)."""
-        self._write(line + "\n")
 
     def throttled(self, function: str, status: int) -> None:
         self._write(f"[{function}] throttled -> {status}\n")
@@ -92,6 +89,8 @@ class Console:
             self._write("".join(f"  {function} | {line}\n" for line in text.splitlines()))
 
     def note(self, line: str) -> None:
+        """A line of its own: a long step's progress (building, installing a runtime's
+        libraries), a debugger's state, a reload."""
         self._write(line + "\n")
 
     def _write(self, text: str) -> None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from workbench.debug.clock import within
 from workbench.errors import (
     AwsError,
     RequestTooLarge,
@@ -64,9 +65,9 @@ async def handle(request: HttpRequest, router: Router, runtime: Runtime, access:
             if preflight is not None:  # a route of its own for OPTIONS gets the request
                 return preflight
     except gw.GatewayError as error:
-        return Exchange(error.render(_default_kind(runtime)))
+        return Exchange(_unrouted(error, request, router))
     if match is None:
-        return Exchange(router.not_found().render(_default_kind(runtime)))
+        return Exchange(_unrouted(router.not_found(), request, router))
     exchange = await _through(request, match, runtime, access, arrival, timeout_s,
                               body_too_large)
     api = match.api
@@ -105,7 +106,7 @@ async def _mock(request: HttpRequest, resource: RouteMatch, mock: MockPreflight,
         await access.check(request, match, build_event(
             request, match, account_id=runtime.account_id), ran)
     except gw.GatewayError as error:
-        return Exchange(error.render("rest"), side=ran)
+        return Exchange(error.render("rest", resource.api, request), side=ran)
     return Exchange(cors.rest_mock(mock, request), side=ran)
 
 
@@ -114,14 +115,14 @@ async def _through(request: HttpRequest, match: RouteMatch, runtime: Runtime, ac
     """Limits, access checks, then the integration."""
     kind = match.route.kind
     if body_too_large:
-        return Exchange(gw.RequestTooLarge().render(kind))
+        return Exchange(gw.RequestTooLarge().render(kind, match.api, request))
     event = build_event(request, match, account_id=runtime.account_id)
     ran: list[InvocationResult] = []  # the authorizer invocations, for the console
     try:
         check_limits(request)
         await access.check(request, match, event, ran)
     except gw.GatewayError as error:
-        return Exchange(error.render(kind), side=ran)
+        return Exchange(error.render(kind, match.api, request), side=ran)
     exchange = await _integrate(request, match, runtime, event, arrival, timeout_s)
     exchange.side = ran
     return exchange
@@ -162,7 +163,7 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
                      render: Callable[[gw.GatewayError], HttpResponse] | None = None
                      ) -> Exchange:
     kind = match.route.kind
-    fail = render or (lambda error: error.render(kind))
+    fail = render or (lambda error: error.render(kind, match.api, request))
     if match.route.function in runtime.template.skipped:
         # (templates, #14) A function the workbench does not run (another runtime, an
         # Image, not in the template): API Gateway's answer to an integration that fails.
@@ -173,8 +174,11 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
         runtime.invoke(match.route.function, json.dumps(event).encode()))
     try:
         # API Gateway gives up at 29 s; the function itself runs on to its own timeout
-        # (asyncio.wait neither cancels it then nor when this request is cancelled).
-        if not (await asyncio.wait((invocation,), timeout=timeout_s))[0]:
+        # (asyncio.wait neither cancels it then nor when this request is cancelled). For a
+        # function being debugged the 29 s stand still while the debugger holds it.
+        debugged = runtime.debug_clock(match.route.function)
+        if not (await within(invocation, timeout_s, debugged) if debugged
+                else (await asyncio.wait((invocation,), timeout=timeout_s))[0]):
             raise TimeoutError
         result = invocation.result()
     except TooManyRequests:
@@ -202,11 +206,16 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
     return Exchange(response, record, result)
 
 
-def _default_kind(runtime: Runtime) -> ApiKind:
-    """Who answers a request no route took: with both kinds of API on one port, a REST
-    API's answer (the stricter one)."""
-    kinds = {api.kind for api in runtime.template.apis.values()}
-    return "rest" if "rest" in kinds or not kinds else "http"
+def _unrouted(error: gw.GatewayError, request: HttpRequest, router: Router) -> HttpResponse:
+    """The answer to a request no route took, by the API whose resource the path is in
+    (for its gateway responses), or else the only REST API; with both kinds of API on
+    one port and no resource, a REST API's answer (the stricter one)."""
+    resource = router.resource(request.raw_path)
+    apis = list(router.template.apis.values())
+    rest = [api for api in apis if api.kind == "rest"]
+    api = resource.api if resource else rest[0] if len(rest) == 1 else None
+    kind: ApiKind = api.kind if api else "rest" if rest or not apis else "http"
+    return error.render(kind, api, request)
 
 
 def _service_error(record: TraceRecord, fail: Callable[[gw.GatewayError], HttpResponse],

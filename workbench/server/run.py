@@ -21,6 +21,7 @@ import time
 import uvicorn
 
 from workbench.config import Settings
+from workbench.errors import WorkbenchError
 from workbench.server.app import DevApp
 from workbench.server.protocol import HttpProtocol, Limits
 
@@ -64,8 +65,8 @@ class DevServer(uvicorn.Server):
         return tasks
 
 
-def serve(app: DevApp, settings: Settings) -> bool:
-    """Serve until stopped; False if the server could not start (port taken, say)."""
+def serve(app: DevApp, settings: Settings, listener: socket.socket) -> bool:
+    """Serve on `listener` (see `listen`) until stopped; False if it could not start."""
     server = DevServer(uvicorn.Config(
         app, host=settings.host, port=settings.port,
         http=HttpProtocol.bind(Limits.of(settings)), ws="none", lifespan="on",
@@ -73,5 +74,24 @@ def serve(app: DevApp, settings: Settings) -> bool:
         # API Gateway answers without a Server header and takes the client's address from
         # the connection, not from X-Forwarded-For.
         server_header=False, proxy_headers=False), app, settings.shutdown_grace_s)
-    server.run()
+    server.run(sockets=[listener])
     return server.started
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, made first: an address that cannot be used is one clear error
+    before a template is read, a trace file opened or an environment started."""
+    listener: socket.socket | None = None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        listener = socket.socket(family, kind, proto)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(2048)
+    except OSError as error:
+        if listener is not None:
+            listener.close()
+        raise WorkbenchError(f"cannot listen on {host}:{port}: {error.strerror or error}"
+                             ) from None
+    return listener

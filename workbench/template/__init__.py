@@ -22,6 +22,7 @@ from workbench.template.specs import (
     Cors,
     FunctionSpec,
     FunctionUrl,
+    GatewayResponse,
     LayerSpec,
     MockPreflight,
     PayloadVersion,
@@ -36,6 +37,7 @@ __all__ = [
     "IMPLICIT_REST_API", "IMPLICIT_REST_STAGE", "SERVE_COMMANDS", "SUPPORTED_RUNTIMES",
     "Api", "ApiKind",
     "Architecture", "Authorizer", "AuthorizerKind", "Cors", "FunctionSpec", "FunctionUrl",
-    "LayerSpec", "MockPreflight", "PayloadVersion", "RequestValidation", "Route", "Template",
+    "GatewayResponse", "LayerSpec", "MockPreflight", "PayloadVersion", "RequestValidation",
+    "Route", "Template",
     "TemplateValues", "load", "load_settings",
 ]

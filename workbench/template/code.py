@@ -24,7 +24,7 @@ from workbench.errors import TemplateError
 class Code:
     folder: Path  # what the runtime runs as the task root
     inline: str | None = None
-    archive: Path | None = None  # the .zip it came from
+    archive: Path | None = None  # the .zip (or the single file) it came from
 
 
 def local(path: Path, where: str, resource: str, prop: str, raw: str) -> Code:
@@ -33,8 +33,13 @@ def local(path: Path, where: str, resource: str, prop: str, raw: str) -> Code:
         return Code(path)
     if path.is_file() and path.suffix.lower() in (".zip", ".jar"):
         return Code(_extract(path, where, resource, prop), archive=path)
+    if path.is_file():  # one source file: packaged alone, as `aws cloudformation package` does
+        folder = _cache_folder("file", path.name.encode() + b"\0" + path.read_bytes())
+        if not folder.is_dir():
+            _fill(folder, lambda tmp: shutil.copyfile(path, tmp / path.name))
+        return Code(folder, archive=path)
     if path.exists():
-        raise TemplateError(where, resource, prop, f"'{raw}' is neither a folder nor a .zip")
+        raise TemplateError(where, resource, prop, f"'{raw}' is neither a folder nor a file")
     raise TemplateError(where, resource, prop, f"directory '{raw}' does not exist")
 
 

@@ -122,8 +122,12 @@ def _read(loaded: _Loaded, stack: Stack) -> None:
         name = stack.name(logical_id)
         physical = stack.value(logical_id, "FunctionName")
         by_name[name] = name
-        if isinstance(physical, str):
+        if isinstance(physical, str) and len(stack.shared_names().get(physical, ())) == 1:
             by_name[physical] = name
+    for physical, names in stack.shared_names().items():
+        if len(names) > 1:
+            stack.note(f"not emulated: FunctionName {physical} given to {', '.join(names)} "
+                       "(Lambda names are unique; each is routed by its logical id)")
     for draft in apis.read(stack):
         api, routes = apis.finish(draft, by_name, loaded.skipped, stack)
         loaded.apis[api.logical_id] = api

@@ -19,6 +19,7 @@ from workbench.template.specs import (
     Authorizer,
     AuthorizerKind,
     Cors,
+    GatewayResponse,
     MockPreflight,
     RequestValidation,
 )
@@ -57,6 +58,7 @@ class Definition:
     # path -> its mock OPTIONS (without its checks yet) and that method's security
     preflights: dict[str, tuple[MockPreflight, list[dict[str, list[str]]]]] = field(
         default_factory=dict)
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -66,57 +68,63 @@ def read(body: dict[str, Any], kind: str, api: str) -> Definition:
                (body.get("components") or {}).get("securitySchemes") or {})
     for name, scheme in schemes.items():
         _scheme(out, str(name), scheme if isinstance(scheme, dict) else {}, kind)
-    default_security = body.get("security") or []
-    validators = body.get("x-amazon-apigateway-request-validators") or {}
-    default_validator = body.get("x-amazon-apigateway-request-validator")
     for path, item in (body.get("paths") or {}).items():
-        if not isinstance(item, dict):
-            continue
-        for key, operation in item.items():
-            if key.lower() in _PATH_FIELDS:
-                continue
-            if key.lower() not in _METHODS or not isinstance(operation, dict):
-                out.notes.append(f"not emulated: {key.upper()} {path} on {api} (not an HTTP "
-                                 "method)")
-                continue
-            method = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
-            security = operation.get("security", default_security) or []
-            integration = operation.get("x-amazon-apigateway-integration") or {}
-            kind_of = str(integration.get("type", "")).lower()
-            if kind_of == "aws_proxy":
-                validator = operation.get("x-amazon-apigateway-request-validator",
-                                          default_validator)
-                out.operations.append(Operation(
-                    method, str(path), function_name_in(integration.get("uri")),
-                    str(integration.get("payloadFormatVersion",
-                                        "2.0" if kind == "http" else "1.0")),
-                    list(security),
-                    _validation(body, item, operation, validators.get(validator))))
-            elif kind_of == "mock" and method == "OPTIONS":
-                responses = integration.get("responses") or {}
-                chosen: dict[str, Any] = (responses.get("default")
-                                          or next(iter(responses.values()), {}) or {})
-                params = chosen.get("responseParameters") or {}
-                out.cors = out.cors or cors_of_mock(params)
-                mock = mock_preflight(chosen.get("statusCode"), params,
-                                      chosen.get("responseTemplates"))
-                out.preflights[str(path)] = (mock, list(security))
-            else:
-                what = f"{kind_of.upper()} integration" if kind_of else "no integration"
-                if integration.get("requestTemplates") or integration.get("responses"):
-                    what += " with mapping templates"
-                out.notes.append(f"not emulated: {method} {path} on {api} ({what})")
+        if isinstance(item, dict):
+            _path(out, body, str(path), item, kind, api)
     cors = body.get("x-amazon-apigateway-cors")
     if isinstance(cors, dict):
         out.cors = cors_of(cors)
     source = body.get("x-amazon-apigateway-api-key-source")
     out.api_key_source = str(source).upper() if source else None
+    for kind_of, response in (body.get("x-amazon-apigateway-gateway-responses") or {}).items():
+        if isinstance(response, dict):
+            out.gateway_responses[str(kind_of)] = gateway_response(
+                response.get("statusCode"), response.get("responseParameters"),
+                response.get("responseTemplates"))
     for key, what in _NOT_EMULATED.items():
         if body.get(key):
             out.notes.append(f"not emulated: {what} of {api} ({key})")
     binary = body.get("x-amazon-apigateway-binary-media-types") or []
     out.binary_media_types = tuple(str(b).replace("~1", "/") for b in binary)
     return out
+
+
+def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any], kind: str,
+          api: str) -> None:
+    """One path's operations: proxy routes, mock preflights, the rest reported."""
+    default_security = body.get("security") or []
+    validators = body.get("x-amazon-apigateway-request-validators") or {}
+    default_validator = body.get("x-amazon-apigateway-request-validator")
+    for key, operation in item.items():
+        if key.lower() in _PATH_FIELDS:
+            continue
+        if key.lower() not in _METHODS or not isinstance(operation, dict):
+            out.notes.append(f"not emulated: {key.upper()} {path} on {api} (not an HTTP method)")
+            continue
+        method = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
+        security = operation.get("security", default_security) or []
+        integration = operation.get("x-amazon-apigateway-integration") or {}
+        kind_of = str(integration.get("type", "")).lower()
+        if kind_of == "aws_proxy":
+            validator = operation.get("x-amazon-apigateway-request-validator", default_validator)
+            out.operations.append(Operation(
+                method, path, function_name_in(integration.get("uri")),
+                str(integration.get("payloadFormatVersion", "2.0" if kind == "http" else "1.0")),
+                list(security), _validation(body, item, operation, validators.get(validator))))
+        elif kind_of == "mock" and method == "OPTIONS":
+            responses = integration.get("responses") or {}
+            chosen: dict[str, Any] = (responses.get("default")
+                                      or next(iter(responses.values()), {}) or {})
+            params = chosen.get("responseParameters") or {}
+            out.cors = out.cors or cors_of_mock(params)
+            mock = mock_preflight(chosen.get("statusCode"), params,
+                                  chosen.get("responseTemplates"))
+            out.preflights[path] = (mock, list(security))
+        else:
+            what = f"{kind_of.upper()} integration" if kind_of else "no integration"
+            if integration.get("requestTemplates") or integration.get("responses"):
+                what += " with mapping templates"
+            out.notes.append(f"not emulated: {method} {path} on {api} ({what})")
 
 
 def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> None:
@@ -199,6 +207,16 @@ def mock_preflight(status: Any, params: dict[str, Any], templates: Any) -> MockP
     body = (templates or {}).get("application/json") if isinstance(templates, dict) else None
     return MockPreflight(status=int(status) if str(status).isdigit() else 200,
                          headers=headers, body=str(body or ""))
+
+
+def gateway_response(status: Any, params: Any, templates: Any) -> GatewayResponse:
+    """A customised gateway response: its status, `gatewayresponse.header.X` mappings and
+    body templates (the same keys in OpenAPI and CloudFormation, capitalised or not)."""
+    headers = tuple((k.rsplit(".", 1)[-1], str(v)) for k, v in (params or {}).items()
+                    if isinstance(k, str) and k.startswith("gatewayresponse.header."))
+    return GatewayResponse(status=int(status) if str(status).isdigit() else None,
+                           headers=headers,
+                           templates={str(k): str(v) for k, v in (templates or {}).items()})
 
 
 def _validation(body: dict[str, Any], item: dict[str, Any], operation: dict[str, Any],

@@ -5,6 +5,7 @@ template over; a broken edit keeps the last good one serving and says why in one
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -31,7 +32,7 @@ async def watch_template(template: Template, load: Load, apply: Apply,
             if not {Path(path).resolve() for _, path in changes} & sources:
                 continue
             try:
-                fresh = load()
+                fresh = await asyncio.to_thread(load)  # the SAM transform takes a second
             except WorkbenchError as error:
                 say(f"template not reloaded (still serving the last good one): {error}")
                 continue

@@ -228,6 +228,10 @@ def _events_left_out(prepared: Translated) -> None:
 def _function_code(prepared: Translated, logical_id: str, props: dict[str, Any],
                    function_globals: dict[str, Any], resolve: Resolve) -> None:
     image = props.get("PackageType", function_globals.get("PackageType")) == "Image"
+    if image and "ImageUri" not in props and "ImageUri" not in function_globals:
+        # As published, before `sam build` fills it in from Metadata.DockerTag: the
+        # function is not run here either way, but the rest of the template is.
+        props["ImageUri"] = f"{logical_id.lower()}:workbench-unbuilt"
     if "CodeUri" in props:
         props["CodeUri"] = _placeholder(prepared, logical_id,
                                         resolve(props["CodeUri"], logical_id, "CodeUri"))

@@ -99,6 +99,17 @@ class MockPreflight:
 
 
 @dataclass(frozen=True)
+class GatewayResponse:
+    """A REST API's customised gateway response (SAM `GatewayResponses`,
+    x-amazon-apigateway-gateway-responses, AWS::ApiGateway::GatewayResponse)."""
+
+    status: int | None = None  # None: the response type's own status
+    # `gatewayresponse.header.X` mappings as AWS spells them ("'*'", "method.request.header.Y")
+    headers: tuple[tuple[str, str], ...] = ()
+    templates: dict[str, str] = field(default_factory=dict)  # content type -> body template
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     logical_id: str
     content_uri: Path
@@ -121,6 +132,8 @@ class Api:
     # REST: path -> its mock OPTIONS method, with the authorizer and API key SAM's
     # AddDefaultAuthorizerToCorsPreflight / AddApiKeyRequiredToCorsPreflight put on it.
     preflights: dict[str, MockPreflight] = field(default_factory=dict)
+    # REST: response type ("UNAUTHORIZED", "DEFAULT_4XX", ...) -> its customisation.
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,7 +169,8 @@ class FunctionSpec:
     layer_ids: tuple[str, ...] = ()  # logical ids of `layers`, same order (Template.layers)
     url: FunctionUrl | None = None
     # Where code_uri came from when it is not the folder itself: InlineCode / ZipFile
-    # (code_uri then holds it as index.py), or a .zip CodeUri (code_uri is its extraction).
+    # (code_uri then holds it as index.py), or a .zip CodeUri (code_uri is its extraction)
+    # or a single file (code_uri holds a copy of it).
     inline_code: str | None = None
     code_archive: Path | None = None
     # The names of its AWS::Lambda::Alias resources (SAM makes one for AutoPublishAlias):

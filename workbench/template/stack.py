@@ -64,6 +64,7 @@ class Stack:
     resolver: Resolver = field(init=False)
     resources: dict[str, dict[str, Any]] = field(init=False)
     output: Output | None = None
+    _function_names: dict[Any, list[str]] | None = field(default=None, init=False)
 
     @property
     def root(self) -> Path:
@@ -129,9 +130,26 @@ class Stack:
     def _name(self, logical_id: str, kind: str) -> Any:
         prop = _NAME_PROPERTY.get(kind)
         named = self.props(logical_id).get(prop) if prop else None
-        if named is not None:
-            return self.resolver.resolve(named, self.name(logical_id), prop)
-        return self.name(logical_id)
+        if named is None:
+            return self.name(logical_id)
+        value = self.resolver.resolve(named, self.name(logical_id), prop)
+        if kind == "AWS::Lambda::Function" and len(self.shared_names().get(value, ())) > 1:
+            return self.name(logical_id)  # a name given twice: each is known by its id
+        return value
+
+    def shared_names(self) -> dict[Any, list[str]]:
+        """FunctionName -> the functions given it (Lambda would refuse a second one)."""
+        if self._function_names is None:
+            self._function_names = {}
+            names: dict[Any, list[str]] = {}
+            for logical_id, _ in self.of_type("AWS::Lambda::Function"):
+                raw = self.props(logical_id).get("FunctionName")
+                if raw is not None:
+                    value = self.resolver.resolve(raw, self.name(logical_id), "FunctionName")
+                    if isinstance(value, str):
+                        names.setdefault(value, []).append(self.name(logical_id))
+            self._function_names = names
+        return self._function_names
 
     def _ref(self, logical_id: str, kind: str) -> Any:
         if kind in _REF_IS_ARN:

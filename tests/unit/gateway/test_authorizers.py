@@ -12,7 +12,7 @@ import pytest
 from workbench.gateway import errors as gw
 from workbench.gateway.auth.identity import Grant, authorizer_context
 from workbench.gateway.auth.lambda_authorizer import LambdaAuthorizers
-from workbench.gateway.auth.policy import PolicyError, allows, method_arn
+from workbench.gateway.auth.policy import PolicyError, method_arn, verdict
 from workbench.gateway.events import build_event
 from workbench.gateway.http import HttpRequest
 from workbench.gateway.routing import RouteMatch
@@ -40,16 +40,16 @@ def test_method_arn_has_the_requested_path() -> None:
     (["arn:aws:execute-api:*:*:other/*", "arn:aws:execute-api:*:*:abc/*"], True),
 ])
 def test_allow_with_wildcards(resource: Any, allowed: bool) -> None:
-    assert allows(policy("Allow", resource), ARN) is allowed
+    assert verdict(policy("Allow", resource), ARN) == ("allow" if allowed else "none")
 
 
 def test_an_explicit_deny_wins_and_other_actions_do_not_count() -> None:
     both = policy("Allow", "*")
     both["Statement"].append({"Action": "execute-api:Invoke", "Effect": "Deny",
                               "Resource": ARN})
-    assert not allows(both, ARN)
-    assert not allows(policy("Allow", "*", action="s3:GetObject"), ARN)
-    assert allows(policy("Allow", "*", action=["execute-api:*"]), ARN)
+    assert verdict(both, ARN) == "deny"
+    assert verdict(policy("Allow", "*", action="s3:GetObject"), ARN) == "none"
+    assert verdict(policy("Allow", "*", action=["execute-api:*"]), ARN) == "allow"
 
 
 @pytest.mark.parametrize("document", [
@@ -59,7 +59,7 @@ def test_an_explicit_deny_wins_and_other_actions_do_not_count() -> None:
 ])
 def test_malformed_policies(document: Any) -> None:
     with pytest.raises(PolicyError):
-        allows(document, ARN)
+        verdict(document, ARN)
 
 
 class FakeInvoker:
@@ -146,6 +146,23 @@ def test_results_are_cached_per_identity_for_the_ttl_and_reevaluated() -> None:
     clock.now += 301
     authorize(authorizers, TOKEN, [("Authorization", "a")])
     assert len(invoker.payloads) == 3  # expired
+
+
+def test_the_cache_is_bounded() -> None:
+    clock = Clock()
+    invoker = FakeInvoker(*[ALLOW] * 7)
+    authorizers = LambdaAuthorizers(invoker, clock, cache_size=3)
+    for token in "abc":
+        authorize(authorizers, TOKEN, [("Authorization", token)])
+    clock.now += 301  # a, b and c expire: they go first
+    for token in "defg":  # then, full of live answers, the oldest (d) goes
+        authorize(authorizers, TOKEN, [("Authorization", token)])
+    assert len(invoker.payloads) == 7
+    for token in "efg":
+        authorize(authorizers, TOKEN, [("Authorization", token)])
+    assert len(invoker.payloads) == 7  # still cached
+    with pytest.raises(IndexError):  # d was dropped: asked again (no answer left)
+        authorize(authorizers, TOKEN, [("Authorization", "d")])
 
 
 def test_ttl_zero_disables_the_cache() -> None:

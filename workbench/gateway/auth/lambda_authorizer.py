@@ -9,7 +9,7 @@ apigateway-use-lambda-authorizer.html, api-gateway-lambda-authorizer-input.html 
   `Unauthorized`, the function is not called;
 - a REST authorizer that raises `Unauthorized` (AWS's blueprint does): 401;
 - a policy that denies the method ARN or allows nothing matching it, or
-  `isAuthorized: false`: 403;
+  `isAuthorized: false`: 403 (REST says "with an explicit deny" for the first);
 - a function error, timeout or throttle, or an answer that is not a valid policy: 500,
   AuthorizerConfigurationException with a null message (REST), Internal Server Error (HTTP).
 A cached policy is evaluated again against each request's method ARN, as on AWS.
@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from workbench.errors import AwsError
 from workbench.gateway import errors as gw
 from workbench.gateway.auth.identity import Grant, identity_values
-from workbench.gateway.auth.policy import PolicyError, allows
+from workbench.gateway.auth.policy import PolicyError, verdict
 from workbench.gateway.events import build_event
 from workbench.gateway.http import HttpRequest
 from workbench.gateway.routing import RouteMatch
@@ -35,6 +35,8 @@ from workbench.runtime.types import InvocationResult
 from workbench.template import Authorizer
 
 _SCALARS = (str, int, float, bool)
+CACHE_SIZE = 10_000  # cached authorizer answers kept, across every authorizer
+EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
 
 
 class Invoker(Protocol):
@@ -51,9 +53,11 @@ class _Answer:
 
 
 class LambdaAuthorizers:
-    def __init__(self, invoker: Invoker, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, invoker: Invoker, clock: Callable[[], float] = time.monotonic,
+                 cache_size: int = CACHE_SIZE) -> None:
         self.invoker = invoker
         self.clock = clock
+        self.cache_size = cache_size
         self._cache: dict[tuple[str, str, tuple[str, ...]], tuple[float, _Answer]] = {}
 
     async def authorize(self, authorizer: Authorizer, request: HttpRequest, match: RouteMatch,
@@ -78,16 +82,32 @@ class LambdaAuthorizers:
             payload = _event(authorizer, request, match, event, arn, identity)
             answer = await self._call(authorizer, payload, rest, ran)
             if authorizer.ttl_s > 0 and sources:
-                self._cache[key] = (self.clock() + authorizer.ttl_s, answer)
-        allowed = answer.allowed
-        if allowed is None:
+                self._remember(key, answer, authorizer.ttl_s)
+        if answer.allowed is None:
             try:
-                allowed = allows(answer.policy, arn)
+                found = verdict(answer.policy, arn)
             except PolicyError:
                 raise gw.AuthorizerConfiguration() from None
-        if not allowed:
+            if found == "deny" and rest:
+                # REST words an explicit Deny apart from a policy that allows nothing
+                # matching (knowledge center, api-gateway-403-error-lambda-authorizer).
+                raise gw.AccessDenied(EXPLICIT_DENY)
+            if found != "allow":
+                raise gw.AccessDenied()
+        elif not answer.allowed:
             raise gw.AccessDenied()
         return answer.grant
+
+    def _remember(self, key: tuple[str, str, tuple[str, ...]], answer: _Answer,
+                  ttl_s: float) -> None:
+        """Cache an answer; when the cache is full the expired go, then the oldest, so a
+        client sending a new token each time cannot grow it without bound."""
+        now = self.clock()
+        if len(self._cache) >= self.cache_size:
+            self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+            while len(self._cache) >= self.cache_size:
+                del self._cache[next(iter(self._cache))]
+        self._cache[key] = (now + ttl_s, answer)
 
     async def _call(self, authorizer: Authorizer, payload: dict[str, Any], rest: bool,
                     ran: list[InvocationResult]) -> _Answer:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, Literal
 
 ACTIONS = ("execute-api:invoke", "execute-api:*", "*")
+Verdict = Literal["allow", "deny", "none"]
 
 
 class PolicyError(ValueError):
@@ -26,8 +27,9 @@ def method_arn(region: str, account_id: str, api_id: str, stage: str, method: st
     return f"arn:aws:execute-api:{region}:{account_id}:{api_id}/{stage}/{method}/{path.lstrip('/')}"
 
 
-def allows(document: Any, arn: str) -> bool:
-    """True when the policy document allows invoking `arn`; PolicyError when malformed."""
+def verdict(document: Any, arn: str) -> Verdict:
+    """"allow", "deny" (an explicit Deny matched) or "none" (no Allow matched: an implicit
+    deny) for invoking `arn`; PolicyError when the document is malformed."""
     if not isinstance(document, dict):
         raise PolicyError("policyDocument must be an object")
     statements = document.get("Statement")
@@ -35,16 +37,16 @@ def allows(document: Any, arn: str) -> bool:
         statements = [statements]
     if not isinstance(statements, list) or not statements:
         raise PolicyError("policyDocument has no Statement")
-    allowed = False
+    found: Verdict = "none"
     for statement in statements:
         effect, actions, resources = _parts(statement)
         if not any(a.lower() in ACTIONS for a in actions):
             continue
         if any(_pattern(r).fullmatch(arn) for r in resources):
             if effect == "deny":
-                return False
-            allowed = True
-    return allowed
+                return "deny"
+            found = "allow"
+    return found
 
 
 def _parts(statement: Any) -> tuple[str, list[str], list[str]]:

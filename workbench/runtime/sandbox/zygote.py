@@ -134,7 +134,8 @@ def enter(request: dict, out_fd: int = -1) -> None:  # type: ignore[type-arg]
     if request.get("subreaper"):
         _prctl(PR_SET_CHILD_SUBREAPER, 1)  # detached descendants stay findable
     if request.get("tmp_mb"):
-        keep = [*request["path"], *BASE_PATH, str(request["cwd"]), sys.executable]
+        keep = [*request["path"], *BASE_PATH, str(request["cwd"]), sys.executable,
+                *_debugger_folders(request)]
         private_tmp(int(request["tmp_mb"]), keep)
         read_only(request.get("read_only", []))
     if out_fd >= 0:
@@ -155,7 +156,18 @@ def enter(request: dict, out_fd: int = -1) -> None:  # type: ignore[type-arg]
         sys.modules["random"].seed()  # a fresh interpreter seeds from the OS
 
 
+def _debugger_folders(request: dict) -> list:  # type: ignore[type-arg]
+    debug = request.get("options", {}).get("debug") or {}
+    return [os.path.dirname(debug["bootstrap"]), debug.get("debugpy") or debug["pydevd"]] \
+        if debug else []
+
+
 def run_runtime(request: dict) -> None:  # type: ignore[type-arg]
+    debug = request.get("options", {}).get("debug")
+    if debug:  # (issue #16) the IDE joins before the runtime client starts
+        import runpy
+
+        runpy.run_path(debug["bootstrap"])["attach"](debug)
     import awslambdaric.__main__ as ric_main
 
     ric_main.main(["awslambdaric", str(request["handler"])])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ ASSETS = {"app.js": "text/javascript", "style.css": "text/css"}
 # like HTML can never run as script (all text goes in through textContent).
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                "img-src 'self' data:; base-uri 'none'; form-action 'none'")
-CHANGES = {"starting": "starting", "idle": "ready", "dead": "stopped"}
+CHANGES = {"starting": "starting", "idle": "ready", "dead": "stopped", "failed-init": "init_failed"}
 
 
 class Dashboard:
@@ -56,6 +57,10 @@ class Dashboard:
     def environment(self, env: Environment) -> None:
         change = CHANGES.get(env.state, env.state)
         self.events.append(environment_event(env.describe(), change))
+
+    def template_changed(self) -> None:
+        """The template was reloaded: the page lists the functions again."""
+        self.events.append({"kind": "template", "time": time.time()})
 
     def close(self) -> None:
         """End every open stream (the server is going away)."""

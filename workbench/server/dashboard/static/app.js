@@ -72,6 +72,8 @@ function receive(event) {
     gap.textContent = `${event.missed} events were not shown (the server keeps the newest only).`;
   } else if (event.kind === "invocation") {
     invocation(event);
+  } else if (event.kind === "template") {
+    loadFunctions();
   } else if (event.kind === "environment") {
     if (event.environment.state === "dead") {
       state.stopped.set(event.environment.id, event.environment);
@@ -164,7 +166,8 @@ function concurrency(f) {
   return parts.join(", ") || "unreserved";
 }
 
-const STATES = {starting: "starting (INIT)", idle: "warm, idle", busy: "busy", dead: "stopped"};
+const STATES = {starting: "starting (INIT)", idle: "warm, idle", busy: "busy", dead: "stopped",
+  "failed-init": "INIT failed (retried on the next call)"};
 
 function renderEnvironments() {
   const alive = new Set(state.environments.map((e) => e.id));
@@ -179,7 +182,8 @@ function renderEnvironments() {
     el("td", {}, ms(e.init_duration_ms)), el("td", {}, e.invocations),
     el("td", {}, `${e.max_memory_used_mb} / ${e.memory_size_mb} MB`),
     el("td", {}, e.state === "dead" ? "" : age(e.started_at)),
-    el("td", {}, e.mode || ""), el("td", {}, e.interpreter || ""), el("td", {}, e.pid)));
+    el("td", {}, e.mode || ""), el("td", {}, e.python || e.interpreter || ""),
+    el("td", {}, e.pid)));
   document.querySelector("#environments tbody").replaceChildren(...rows);
   document.getElementById("no-environments").hidden = rows.length > 0;
 }

@@ -1,0 +1,103 @@
+"""One API while it is read (`Draft`), and what REST and HTTP APIs read alike: the
+resources that belong to it, its OpenAPI `Body`, the access each operation asks for."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from workbench.template import openapi
+from workbench.template.specs import (
+    Api,
+    ApiKind,
+    Authorizer,
+    Cors,
+    GatewayResponse,
+    MockPreflight,
+)
+from workbench.template.stack import Stack
+
+# Properties with no effect on a local run, besides the ones read below.
+_INERT = {"Name", "Description", "Tags", "EndpointConfiguration", "FailOnWarnings", "Mode",
+          "Parameters", "CloneFrom", "Version", "DisableSchemaValidation", "BasePath",
+          "ProtocolType", "RouteSelectionExpression", "StageName", "DeploymentId",
+          "RestApiId", "ApiId", "AutoDeploy", "Variables", "StageVariables", "Body",
+          "BinaryMediaTypes", "ApiKeySourceType", "CorsConfiguration", "Target", "RouteKey",
+          "CredentialsArn", "Credentials"}
+
+
+class Draft:
+    """One API while it is read: its settings and routes (functions by name for now)."""
+
+    def __init__(self, logical_id: str, kind: ApiKind) -> None:
+        self.logical_id = logical_id
+        self.kind = kind
+        self.stage = "$default" if kind == "http" else "prod"
+        self.variables: dict[str, str] = {}
+        self.binary: tuple[str, ...] = ()
+        self.authorizers: dict[str, Authorizer] = {}
+        self.cors: Cors | None = None
+        self.api_key_source = "HEADER"
+        self.api_keys: list[str] = []
+        self.preflights: dict[str, MockPreflight] = {}
+        self.gateway_responses: dict[str, GatewayResponse] = {}
+        self.routes: list[tuple[str, str, str | None, str, dict[str, Any]]] = []
+
+    def api(self) -> Api:
+        return Api(self.logical_id, self.kind, self.stage, self.binary, self.variables,
+                   self.authorizers, self.cors, tuple(self.api_keys),
+                   "AUTHORIZER" if self.api_key_source == "AUTHORIZER" else "HEADER",
+                   self.preflights, self.gateway_responses)
+
+
+def belongs(stack: Stack, logical_id: str, prop: str, api: str) -> bool:
+    """Does the resource's RestApiId/ApiId name this API?"""
+    return bool(stack.value(logical_id, prop) == stack.name(api))
+
+
+def read_body(stack: Stack, logical_id: str, draft: Draft) -> None:
+    body = stack.value(logical_id, "Body")
+    if isinstance(body, dict):
+        apply_definition(stack, draft, openapi.read(body, draft.kind, stack.name(logical_id)))
+    for prop in ("BodyS3Location", "DefinitionUri"):
+        if prop in stack.props(logical_id):
+            stack.note(f"not emulated: {prop} on {stack.name(logical_id)} (an S3 location; "
+                       "use a local DefinitionUri or DefinitionBody)")
+
+
+def apply_definition(stack: Stack, draft: Draft, definition: openapi.Definition) -> None:
+    for line in definition.notes:
+        stack.note(line)
+    draft.authorizers.update(definition.authorizers)
+    draft.cors = definition.cors or draft.cors
+    draft.binary = tuple(dict.fromkeys(draft.binary + definition.binary_media_types))
+    draft.api_key_source = definition.api_key_source or draft.api_key_source
+    draft.gateway_responses.update(definition.gateway_responses)
+    for op in definition.operations:
+        auth = access(op.security, definition)
+        auth["validation"] = op.validation
+        draft.routes.append((op.method, op.path, op.function, op.payload_version, auth))
+    for path, (mock, security) in definition.preflights.items():
+        checks = access(security, definition)
+        draft.preflights[path] = dataclasses.replace(
+            mock, authorizer=checks["authorizer"], api_key_required=checks["api_key_required"])
+
+
+def access(requirements: list[dict[str, list[str]]],
+              definition: openapi.Definition) -> dict[str, Any]:
+    out: dict[str, Any] = {"authorizer": None, "iam": False, "scopes": (),
+                           "api_key_required": False}
+    for requirement in requirements:
+        for scheme, scopes in (requirement or {}).items():
+            if scheme in definition.authorizers and out["authorizer"] is None:
+                out["authorizer"], out["scopes"] = scheme, tuple(scopes or ())
+            out["iam"] = out["iam"] or scheme in definition.iam_schemes
+            out["api_key_required"] = (out["api_key_required"]
+                                       or scheme in definition.api_key_schemes)
+    return out
+
+
+def report_ignored(stack: Stack, api: str) -> None:
+    for prop in sorted(set(stack.props(api)) - _INERT):
+        if prop not in ("BodyS3Location", "DefinitionUri"):
+            stack.note(f"not emulated: {prop} on {stack.name(api)}")
