@@ -6,6 +6,7 @@ and lines that must be among what is reported as not honoured: nothing silently 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,10 @@ CASES: dict[str, dict[str, Any]] = {
         "routes": {("ANY", "/{proxy+}", "Handler886CB40B"), ("ANY", "/", "Handler886CB40B"),
                    ("GET", "/hello", "Handler886CB40B")},
         "unsupported": ["not emulated: AWS::IAM::Role HandlerServiceRoleFCDC14AE"],
+    },
+    "cdk/SpecStack.template.json": {
+        "routes": {("GET", "/spec", "SpecHandlerA1B2C3D4"),
+                   ("ANY", "/spec/{proxy+}", "SpecHandlerA1B2C3D4")},
     },
     "nested/parent.yaml": {
         "routes": {("GET", "/orders", "Orders/OrderFunction"),
@@ -213,6 +218,21 @@ def test_cdk_assets_and_cors_preflight() -> None:
     cors = tpl.apis["RestApi0C43BF4B"].cors
     assert cors is not None and cors.allow_origins == ("https://example.com",)
     assert tpl.apis["RestApi0C43BF4B"].stage == "prod"
+
+
+def test_a_cdk_asset_openapi_body_is_read_or_said_missing(tmp_path: Path) -> None:
+    tpl = _load("cdk/SpecStack.template.json")
+    assert (CORPUS / "cdk/asset.5c7d2e9.yaml").resolve() in tpl.sources  # hot reload
+    assert not any("BodyS3Location" in line for line in tpl.unsupported)
+    stack = json.loads((CORPUS / "cdk/SpecStack.template.json").read_text())
+    stack["Resources"]["SpecApi5E6F7A8B"]["Metadata"]["aws:asset:path"] = "asset.gone.yaml"
+    stack["Resources"]["SpecHandlerA1B2C3D4"]["Metadata"]["aws:asset:path"] = str(
+        CORPUS / "cdk/asset.3f1c0de")
+    (tmp_path / "Stack.template.json").write_text(json.dumps(stack))
+    gone = template.load(tmp_path / "Stack.template.json")
+    assert gone.routes == ()
+    assert any("BodyS3Location on SpecApi5E6F7A8B (its CDK asset asset.gone.yaml: no such "
+               "file" in line for line in gone.unsupported), gone.unsupported
 
 
 def test_nested_stacks_mount_children_with_their_parameters() -> None:

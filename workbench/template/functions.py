@@ -64,7 +64,7 @@ def _not_run(stack: Stack, logical_id: str) -> str | None:
         return (f"Runtime {shown_runtime} is not run here (the workbench runs "
                 f"{SUPPORTED_RUNTIMES[0]} .. {SUPPORTED_RUNTIMES[-1]})")
     if isinstance(code, dict) and "S3Bucket" in code and code["S3Bucket"] != PLACEHOLDER_BUCKET \
-            and not _asset(stack, logical_id, "Code"):
+            and not stack.asset(logical_id, "Code"):
         where = stack.value(logical_id, "Code")
         return f"its code is in S3 ({shown(where)}), which cannot be fetched offline"
     return None
@@ -109,18 +109,9 @@ def _function(stack: Stack, logical_id: str, code: codes.Code,
     )
 
 
-def _asset(stack: Stack, logical_id: str, prop: str) -> str | None:
-    """A CDK asset: `Metadata: {aws:asset:path, aws:asset:property}`, relative to cdk.out."""
-    metadata = stack.resources[logical_id].get("Metadata") or {}
-    path = metadata.get("aws:asset:path")
-    if isinstance(path, str) and metadata.get("aws:asset:property", prop) == prop:
-        return path
-    return None
-
-
 def _code(stack: Stack, logical_id: str) -> codes.Code:
     props = stack.props(logical_id)
-    asset = _asset(stack, logical_id, "Code")
+    asset = stack.asset(logical_id, "Code")
     if asset is not None:
         return _local(stack, logical_id, "Metadata.aws:asset:path", asset, asset=True)
     raw = props.get("Code", props.get("CodeUri", "."))  # none: the template's folder (SAM CLI)
@@ -158,7 +149,7 @@ def _layer(stack: Stack, function: str, item: Any,
         return None
     props = stack.props(ref)
     content = props.get("Content")
-    asset = _asset(stack, ref, "Content")
+    asset = stack.asset(ref, "Content")
     if asset is not None:
         code, source = _local(stack, ref, "Metadata.aws:asset:path", asset, asset=True), ref
     elif isinstance(content, dict) and content.get("S3Bucket") == PLACEHOLDER_BUCKET:

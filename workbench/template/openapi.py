@@ -25,8 +25,11 @@ from workbench.template.specs import (
 )
 from workbench.template.stack import function_name_in
 
-_METHODS = {"get", "put", "post", "delete", "options", "head", "patch",
-            "x-amazon-apigateway-any-method"}
+_ANY = {"x-amazon-apigateway-any-method",
+        # API Gateway documents only the extension; SAM CLI also takes a plain `any` (its
+        # own CDK testdata writes one), so a local run does too.
+        "any"}
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", *_ANY}
 _PATH_FIELDS = {"parameters", "summary", "description", "servers", "$ref", "trace"}
 _AUTHORIZER_KINDS: dict[str, AuthorizerKind] = {
     "token": "token", "request": "request", "cognito_user_pools": "cognito", "jwt": "jwt"}
@@ -101,7 +104,7 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
         if key.lower() not in _METHODS or not isinstance(operation, dict):
             out.notes.append(f"not emulated: {key.upper()} {path} on {api} (not an HTTP method)")
             continue
-        method = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
+        method = "ANY" if key.lower() in _ANY else key.upper()
         security = operation.get("security", default_security) or []
         integration = operation.get("x-amazon-apigateway-integration") or {}
         kind_of = str(integration.get("type", "")).lower()
