@@ -172,6 +172,10 @@ def test_openapi_definitions() -> None:
                                            "properties": {"title": {"type": "string"}}}
     assert routes["ANY", "/books/{id}"].iam
     assert routes["GET", "/search"].payload_version == "1.0"
+    # REST imports operationId as the method's operationName; an HTTP API's goes nowhere
+    assert routes["GET", "/books"].operation_name == "ListBooks"
+    assert routes["GET", "/search"].operation_name is None
+    assert routes["POST", "/books"].operation_name is None
     assert routes["GET", "/search/private"].authorizer == "jwt"
     assert routes["GET", "/search/private"].scopes == ("search/read",)
     search = tpl.apis["Search"]
@@ -190,6 +194,8 @@ def test_hand_written_cloudformation() -> None:
         "token", "AuthorizerFunction", 60, "^[a-z]+$")
     routes = {(r.method, r.path): r for r in rest.routes}
     assert routes["GET", "/pets"].api_key_required
+    assert routes["GET", "/pets"].operation_name == "ListPets"
+    assert routes["POST", "/pets"].operation_name is None
     assert routes["POST", "/pets"].authorizer == "TokenAuthorizer"
     assert routes["POST", "/pets"].validation is not None
     assert routes["ANY", "/pets/{petId}"].iam

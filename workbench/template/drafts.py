@@ -99,6 +99,10 @@ def apply_definition(stack: Stack, draft: Draft, definition: openapi.Definition)
     for op in definition.operations:
         auth = access(op.security, definition)
         auth["validation"] = op.validation
+        # API Gateway imports an operationId as the REST method's operationName (the
+        # name an SDK generated from the API gives the call; Method resource,
+        # OperationName); an HTTP API route's operationId reaches no event.
+        auth["operation_name"] = op.operation_id if draft.kind == "rest" else None
         draft.routes.append((op.method, op.path, op.function, op.payload_version, auth))
     for path, (mock, security) in definition.preflights.items():
         checks = access(security, definition)

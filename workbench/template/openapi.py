@@ -47,6 +47,7 @@ class Operation:
     payload_version: str
     security: list[dict[str, list[str]]]
     validation: RequestValidation | None = None
+    operation_id: str | None = None
 
 
 @dataclass
@@ -113,7 +114,8 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
             out.operations.append(Operation(
                 method, path, function_name_in(integration.get("uri")),
                 str(integration.get("payloadFormatVersion", "2.0" if kind == "http" else "1.0")),
-                list(security), _validation(body, item, operation, validators.get(validator))))
+                list(security), _validation(body, item, operation, validators.get(validator)),
+                str(operation["operationId"]) if operation.get("operationId") else None))
         elif kind_of == "mock" and method == "OPTIONS":
             responses = integration.get("responses") or {}
             chosen: dict[str, Any] = (responses.get("default")

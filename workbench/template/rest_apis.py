@@ -120,7 +120,13 @@ def _rest_methods(stack: Stack, api: str, draft: Draft) -> None:
             "1.0",
             {"authorizer": authorizer, "api_key_required": api_key, "iam": auth_type == "AWS_IAM",
              "scopes": tuple(stack.known(method_id, "AuthorizationScopes", []) or ()),
-             "validation": _validation(stack, method_id)}))
+             "validation": _validation(stack, method_id),
+             "operation_name": _operation_name(stack, method_id)}))
+
+
+def _operation_name(stack: Stack, method_id: str) -> str | None:
+    name = stack.value(method_id, "OperationName")
+    return name if isinstance(name, str) and name else None
 
 
 def _rest_authorizers(stack: Stack, api: str) -> dict[str, Authorizer]:
