@@ -109,6 +109,9 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
         security = operation.get("security", default_security) or []
         integration = operation.get("x-amazon-apigateway-integration") or {}
         kind_of = str(integration.get("type", "")).lower()
+        if str(integration.get("responseTransferMode", "")).upper() == "STREAM":
+            out.notes.append(f"not emulated: response streaming of {method} {path} on {api} "
+                             "(responseTransferMode STREAM: the response is sent whole)")
         if kind_of == "aws_proxy":
             validator = operation.get("x-amazon-apigateway-request-validator", default_validator)
             out.operations.append(Operation(

@@ -109,6 +109,10 @@ def _rest_methods(stack: Stack, api: str, draft: Draft) -> None:
                                        chosen.get("ResponseTemplates")),
                 authorizer=authorizer, api_key_required=api_key)
             continue
+        if str(integration.get("ResponseTransferMode", "")).upper() == "STREAM":
+            stack.note(f"not emulated: response streaming of {method} {path} on "
+                       f"{draft.logical_id} (ResponseTransferMode STREAM: the response is sent "
+                       "whole)")
         if kind != "AWS_PROXY":
             templates = integration.get("RequestTemplates") or integration.get(
                 "IntegrationResponses")

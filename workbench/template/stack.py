@@ -50,6 +50,7 @@ _REF_IS_ARN = {"AWS::SNS::Topic", "AWS::StepFunctions::StateMachine",
                "AWS::SecretsManager::Secret", "AWS::Lambda::LayerVersion"}
 # `/functions/${Name.Arn}` in an Fn::Sub text (an alias may follow the Arn).
 _SUB_FUNCTION = re.compile(r"/functions/\$\{([A-Za-z0-9]+)\.Arn\}")
+_INVOCATIONS = re.compile(r"/(?:response-streaming-)?invocations$")
 Output = Callable[[str, str], Any]  # (nested stack logical id, output name) -> value
 
 
@@ -202,7 +203,9 @@ def find_unknown(value: Any) -> Unknown | None:
 
 def function_name_in(uri: Any) -> str | None:
     """The function an integration URI or ARN names: `arn:aws:apigateway:...:lambda:path/
-    2015-03-31/functions/<function ARN>/invocations`, a function ARN, or a plain name.
+    2015-03-31/functions/<function ARN>/invocations` (or `2021-11-15/.../response-streaming-
+    invocations`, API Gateway's streaming integration: developer guide,
+    response-transfer-mode-lambda.html), a function ARN, or a plain name.
     An unevaluated `Fn::Sub` (an OpenAPI file no transform reads) names `${Function.Arn}`,
     as SAM CLI reads it."""
     if isinstance(uri, dict) and set(uri) == {"Fn::Sub"}:
@@ -212,7 +215,7 @@ def function_name_in(uri: Any) -> str | None:
     if not isinstance(uri, str):
         return None
     if "/functions/" in uri:
-        uri = uri.split("/functions/", 1)[1].removesuffix("/invocations")
+        uri = _INVOCATIONS.sub("", uri.split("/functions/", 1)[1])
     if ":function:" in uri:
         name: str = uri.split(":function:", 1)[1].split(":", 1)[0]
         return name
