@@ -256,6 +256,13 @@ def test_nested_stacks_mount_children_with_their_parameters() -> None:
     assert (CORPUS / "nested/children/reports.yaml").resolve() in tpl.sources
 
 
+def test_a_type_not_emulated_gets_one_line_for_every_stack() -> None:
+    tpl = _load("nested/parent.yaml")
+    roles = [line for line in tpl.unsupported if line.startswith("not emulated: AWS::IAM::Role")]
+    assert len(roles) == 1, tpl.unsupported
+    assert "Orders/OrderFunctionRole" in roles[0] and "FrontRole" in roles[0]
+
+
 def test_for_each_expands_loops() -> None:
     tpl = _load("foreach/template.yaml")
     assert tpl.functions["usersFunction"].environment == {"CORPUS_NAME": "users",

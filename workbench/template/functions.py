@@ -173,8 +173,9 @@ def _layer(stack: Stack, function: str, item: Any,
 
 
 def environment(stack: Stack, logical_id: str, function_name: Any) -> dict[str, str]:
-    """The function's variables; one that cannot be known offline is left out and
-    reported, and SAM CLI's --env-vars supply values for declared names."""
+    """The function's variables; SAM CLI's --env-vars supply values for declared names.
+    One that cannot be known offline is set to "" and reported: SAM CLI sets it so too,
+    and on AWS it has a value, so `os.environ["X"]` must not fail here."""
     name = stack.name(logical_id)
     declared = stack.value(logical_id, "Environment", {}) or {}
     variables = declared.get("Variables") or {} if isinstance(declared, dict) else {}
@@ -188,8 +189,9 @@ def environment(stack: Stack, logical_id: str, function_name: Any) -> dict[str, 
             out[key] = given[key]
         elif (unknown := find_unknown(value)) is not None:
             flags = f"{unknown.flag} or --env-vars" if unknown.flag else "--env-vars"
-            stack.note(f"not known offline: Environment.Variables.{key} on {name}, left "
-                       f"unset: {unknown.why}; give it with {flags}")
+            out[key] = ""
+            stack.note(f"not known offline: Environment.Variables.{key} on {name}, set to "
+                       f"'': {unknown.why}; give it with {flags}")
         else:
             out[key] = _env_text(stack, logical_id, key, value)
     for key in sorted(set(given) - set(variables)):
