@@ -32,6 +32,7 @@ SERVED = {
     "cfn/rest.yaml": (),
     "cfn/http.yaml": (),
     "cdk/CorpusStack.template.json": (),
+    "cdk/SpecStack.template.json": (),
     "nested/parent.yaml": (),
     "foreach/template.yaml": (),
     "zip/template.yaml": (),

@@ -105,7 +105,7 @@ def test_a_function_that_cannot_run_is_skipped_with_its_reason(
 @pytest.mark.parametrize("change, line", [
     ({"Layers": "[!Ref Missing]"}, "not emulated: layer (Ref Missing: no such parameter"),
     ({"Environment": "{Variables: {X: !GetAtt Other.Arn}}"},
-     "not known offline: Environment.Variables.X on Fn, left unset: Fn::GetAtt Other.Arn"),
+     "not known offline: Environment.Variables.X on Fn, set to '': Fn::GetAtt Other.Arn"),
     ({"Events": "{E: {Type: Api, Properties: {Path: nope, Method: get}}}"},
      "not emulated: route GET nope on ServerlessRestApi (a path must start with '/')"),
     ({"Events": "{E: {Type: Api, Properties: {Path: /x, Method: fetch}}}"},
@@ -122,6 +122,16 @@ def test_what_is_not_honoured_is_reported(tmp_path: Path, change: dict[str, obje
                                           line: str) -> None:
     tpl = template.load(_write(tmp_path, change))
     assert any(line in reported for reported in tpl.unsupported), tpl.unsupported
+
+
+def test_a_variable_not_known_offline_is_set_empty_as_sam_cli_sets_it(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"Environment": "{Variables: {BUCKET: !Ref Bucket, "
+                                            "KEY: !GetAtt Other.Arn, KNOWN: ok}}"})
+    path.write_text("Parameters: {Bucket: {Type: String}}\n" + path.read_text())
+    tpl = template.load(path)
+    assert tpl.functions["Fn"].environment == {"BUCKET": "", "KEY": "", "KNOWN": "ok"}
+    lines = [line for line in tpl.unsupported if "Environment.Variables" in line]
+    assert len(lines) == 2 and all("set to ''" in line for line in lines), lines
 
 
 @pytest.mark.parametrize("text, message", [

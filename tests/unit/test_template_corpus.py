@@ -6,6 +6,7 @@ and lines that must be among what is reported as not honoured: nothing silently 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,11 @@ CASES: dict[str, dict[str, Any]] = {
     "openapi/template.yaml": {
         "routes": {("GET", "/books", "BooksFunction"), ("POST", "/books", "BooksFunction"),
                    ("ANY", "/books/{id}", "BooksFunction"), ("GET", "/search", "SearchFunction"),
+                   ("POST", "/books/stream", "BooksFunction"),
                    ("GET", "/search/private", "SearchFunction"),
                    ("ANY", "$default", "SearchFunction")},
         "unsupported": ["not emulated: GET /legacy on Books (HTTP_PROXY integration)",
+                        "not emulated: response streaming of POST /books/stream on Books",
                         "not emulated: Events.Extra on BooksFunction (delete /books/extra"],
     },
     "cfn/rest.yaml": {
@@ -62,6 +65,10 @@ CASES: dict[str, dict[str, Any]] = {
         "routes": {("ANY", "/{proxy+}", "Handler886CB40B"), ("ANY", "/", "Handler886CB40B"),
                    ("GET", "/hello", "Handler886CB40B")},
         "unsupported": ["not emulated: AWS::IAM::Role HandlerServiceRoleFCDC14AE"],
+    },
+    "cdk/SpecStack.template.json": {
+        "routes": {("GET", "/spec", "SpecHandlerA1B2C3D4"),
+                   ("ANY", "/spec/{proxy+}", "SpecHandlerA1B2C3D4")},
     },
     "nested/parent.yaml": {
         "routes": {("GET", "/orders", "Orders/OrderFunction"),
@@ -167,6 +174,10 @@ def test_openapi_definitions() -> None:
                                            "properties": {"title": {"type": "string"}}}
     assert routes["ANY", "/books/{id}"].iam
     assert routes["GET", "/search"].payload_version == "1.0"
+    # REST imports operationId as the method's operationName; an HTTP API's goes nowhere
+    assert routes["GET", "/books"].operation_name == "ListBooks"
+    assert routes["GET", "/search"].operation_name is None
+    assert routes["POST", "/books"].operation_name is None
     assert routes["GET", "/search/private"].authorizer == "jwt"
     assert routes["GET", "/search/private"].scopes == ("search/read",)
     search = tpl.apis["Search"]
@@ -185,6 +196,8 @@ def test_hand_written_cloudformation() -> None:
         "token", "AuthorizerFunction", 60, "^[a-z]+$")
     routes = {(r.method, r.path): r for r in rest.routes}
     assert routes["GET", "/pets"].api_key_required
+    assert routes["GET", "/pets"].operation_name == "ListPets"
+    assert routes["POST", "/pets"].operation_name is None
     assert routes["POST", "/pets"].authorizer == "TokenAuthorizer"
     assert routes["POST", "/pets"].validation is not None
     assert routes["ANY", "/pets/{petId}"].iam
@@ -215,6 +228,22 @@ def test_cdk_assets_and_cors_preflight() -> None:
     assert tpl.apis["RestApi0C43BF4B"].stage == "prod"
 
 
+def test_a_cdk_asset_openapi_body_is_read_or_said_missing(tmp_path: Path) -> None:
+    tpl = _load("cdk/SpecStack.template.json")
+    assert (CORPUS / "cdk/asset.5c7d2e9.yaml").resolve() in tpl.sources  # hot reload
+    assert not any("BodyS3Location" in line for line in tpl.unsupported)
+    stack = json.loads((CORPUS / "cdk/SpecStack.template.json").read_text())
+    stack["Resources"]["SpecApi5E6F7A8B"]["Metadata"]["aws:asset:path"] = "asset.gone.yaml"
+    for asset in ("SpecHandlerA1B2C3D4", "SharedLayer1A2B3C4D"):
+        metadata = stack["Resources"][asset]["Metadata"]
+        metadata["aws:asset:path"] = str(CORPUS / "cdk" / metadata["aws:asset:path"])
+    (tmp_path / "Stack.template.json").write_text(json.dumps(stack))
+    gone = template.load(tmp_path / "Stack.template.json")
+    assert gone.routes == ()
+    assert any("BodyS3Location on SpecApi5E6F7A8B (its CDK asset asset.gone.yaml: no such "
+               "file" in line for line in gone.unsupported), gone.unsupported
+
+
 def test_nested_stacks_mount_children_with_their_parameters() -> None:
     tpl = _load("nested/parent.yaml")
     child = tpl.functions["Orders/OrderFunction"]
@@ -225,6 +254,13 @@ def test_nested_stacks_mount_children_with_their_parameters() -> None:
     assert tpl.functions["Front"].environment == {"CORPUS_ORDERS": "workbench-orders-fn"}
     assert tpl.function("Orders/OrderFunction") is child
     assert (CORPUS / "nested/children/reports.yaml").resolve() in tpl.sources
+
+
+def test_a_type_not_emulated_gets_one_line_for_every_stack() -> None:
+    tpl = _load("nested/parent.yaml")
+    roles = [line for line in tpl.unsupported if line.startswith("not emulated: AWS::IAM::Role")]
+    assert len(roles) == 1, tpl.unsupported
+    assert "Orders/OrderFunctionRole" in roles[0] and "FrontRole" in roles[0]
 
 
 def test_for_each_expands_loops() -> None:

@@ -184,6 +184,10 @@ def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region
         context["authorizer"] = {"claims": None, "scopes": None}
     else:
         context["deploymentId"] = short_id(f"{api.logical_id}/{api.stage}", 6)
+        if route.operation_name:
+            # API Gateway adds it only for a method that has one (AWS::ApiGateway::Method
+            # OperationName), as SAM CLI's event does.
+            context["operationName"] = route.operation_name
     return event
 
 

@@ -54,7 +54,7 @@ def finish(draft: Draft, by_name: dict[str, str], skipped: dict[str, str],
         routes.append(Route(draft.logical_id, draft.kind, method, path, name,
                             "2.0" if version == "2.0" else "1.0", auth["authorizer"],
                             auth["iam"], auth["scopes"], auth["api_key_required"],
-                            auth["validation"]))
+                            auth["validation"], auth.get("operation_name")))
     return draft.api(), routes
 
 

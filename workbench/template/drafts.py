@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from workbench.template import openapi
+from workbench.errors import TemplateError
+from workbench.template import documents, openapi
 from workbench.template.specs import (
     Api,
     ApiKind,
@@ -57,12 +58,34 @@ def belongs(stack: Stack, logical_id: str, prop: str, api: str) -> bool:
 
 def read_body(stack: Stack, logical_id: str, draft: Draft) -> None:
     body = stack.value(logical_id, "Body")
+    if not isinstance(body, dict):
+        body = _asset_body(stack, logical_id)
     if isinstance(body, dict):
         apply_definition(stack, draft, openapi.read(body, draft.kind, stack.name(logical_id)))
     for prop in ("BodyS3Location", "DefinitionUri"):
-        if prop in stack.props(logical_id):
+        if prop in stack.props(logical_id) and stack.asset(logical_id, prop) is None:
             stack.note(f"not emulated: {prop} on {stack.name(logical_id)} (an S3 location; "
                        "use a local DefinitionUri or DefinitionBody)")
+
+
+def _asset_body(stack: Stack, logical_id: str) -> Any:
+    """CDK's `ApiDefinition.fromAsset`: BodyS3Location is the asset file beside the
+    template (`aws:asset:path`), read as the body, as SAM CLI reads it. API Gateway imports
+    that file as written: intrinsic functions in it are not evaluated ("Intrinsic
+    functions are not supported in external OpenApi files", SAM DefinitionUri docs), so
+    none is here either; `openapi` reads an integration URI's function from an `Fn::Sub`
+    text as SAM CLI does."""
+    asset = stack.asset(logical_id, "BodyS3Location")
+    if asset is None:
+        return None
+    path = (stack.root / asset).resolve()
+    stack.sources.append(path)
+    try:
+        return documents.read(path, what="OpenAPI")
+    except TemplateError as error:
+        stack.note(f"not emulated: BodyS3Location on {stack.name(logical_id)} (its CDK asset "
+                   f"{asset}: {error.detail}; run `cdk synth` again?)")
+        return None
 
 
 def apply_definition(stack: Stack, draft: Draft, definition: openapi.Definition) -> None:
@@ -76,6 +99,10 @@ def apply_definition(stack: Stack, draft: Draft, definition: openapi.Definition)
     for op in definition.operations:
         auth = access(op.security, definition)
         auth["validation"] = op.validation
+        # API Gateway imports an operationId as the REST method's operationName (the
+        # name an SDK generated from the API gives the call; Method resource,
+        # OperationName); an HTTP API route's operationId reaches no event.
+        auth["operation_name"] = op.operation_id if draft.kind == "rest" else None
         draft.routes.append((op.method, op.path, op.function, op.payload_version, auth))
     for path, (mock, security) in definition.preflights.items():
         checks = access(security, definition)

@@ -64,7 +64,7 @@ def _not_run(stack: Stack, logical_id: str) -> str | None:
         return (f"Runtime {shown_runtime} is not run here (the workbench runs "
                 f"{SUPPORTED_RUNTIMES[0]} .. {SUPPORTED_RUNTIMES[-1]})")
     if isinstance(code, dict) and "S3Bucket" in code and code["S3Bucket"] != PLACEHOLDER_BUCKET \
-            and not _asset(stack, logical_id, "Code"):
+            and not stack.asset(logical_id, "Code"):
         where = stack.value(logical_id, "Code")
         return f"its code is in S3 ({shown(where)}), which cannot be fetched offline"
     return None
@@ -109,18 +109,9 @@ def _function(stack: Stack, logical_id: str, code: codes.Code,
     )
 
 
-def _asset(stack: Stack, logical_id: str, prop: str) -> str | None:
-    """A CDK asset: `Metadata: {aws:asset:path, aws:asset:property}`, relative to cdk.out."""
-    metadata = stack.resources[logical_id].get("Metadata") or {}
-    path = metadata.get("aws:asset:path")
-    if isinstance(path, str) and metadata.get("aws:asset:property", prop) == prop:
-        return path
-    return None
-
-
 def _code(stack: Stack, logical_id: str) -> codes.Code:
     props = stack.props(logical_id)
-    asset = _asset(stack, logical_id, "Code")
+    asset = stack.asset(logical_id, "Code")
     if asset is not None:
         return _local(stack, logical_id, "Metadata.aws:asset:path", asset, asset=True)
     raw = props.get("Code", props.get("CodeUri", "."))  # none: the template's folder (SAM CLI)
@@ -158,7 +149,7 @@ def _layer(stack: Stack, function: str, item: Any,
         return None
     props = stack.props(ref)
     content = props.get("Content")
-    asset = _asset(stack, ref, "Content")
+    asset = stack.asset(ref, "Content")
     if asset is not None:
         code, source = _local(stack, ref, "Metadata.aws:asset:path", asset, asset=True), ref
     elif isinstance(content, dict) and content.get("S3Bucket") == PLACEHOLDER_BUCKET:
@@ -182,8 +173,9 @@ def _layer(stack: Stack, function: str, item: Any,
 
 
 def environment(stack: Stack, logical_id: str, function_name: Any) -> dict[str, str]:
-    """The function's variables; one that cannot be known offline is left out and
-    reported, and SAM CLI's --env-vars supply values for declared names."""
+    """The function's variables; SAM CLI's --env-vars supply values for declared names.
+    One that cannot be known offline is set to "" and reported: SAM CLI sets it so too,
+    and on AWS it has a value, so `os.environ["X"]` must not fail here."""
     name = stack.name(logical_id)
     declared = stack.value(logical_id, "Environment", {}) or {}
     variables = declared.get("Variables") or {} if isinstance(declared, dict) else {}
@@ -197,8 +189,9 @@ def environment(stack: Stack, logical_id: str, function_name: Any) -> dict[str, 
             out[key] = given[key]
         elif (unknown := find_unknown(value)) is not None:
             flags = f"{unknown.flag} or --env-vars" if unknown.flag else "--env-vars"
-            stack.note(f"not known offline: Environment.Variables.{key} on {name}, left "
-                       f"unset: {unknown.why}; give it with {flags}")
+            out[key] = ""
+            stack.note(f"not known offline: Environment.Variables.{key} on {name}, set to "
+                       f"'': {unknown.why}; give it with {flags}")
         else:
             out[key] = _env_text(stack, logical_id, key, value)
     for key in sorted(set(given) - set(variables)):

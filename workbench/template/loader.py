@@ -17,7 +17,7 @@ from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Settings
 from workbench.errors import TemplateError
 from workbench.template import apis, documents, functions, language, nested, sam
 from workbench.template.intrinsics import Resolver
-from workbench.template.report import unsupported_resources
+from workbench.template.report import resource_lines, unsupported_resources
 from workbench.template.specs import Api, FunctionSpec, LayerSpec, Route, Template
 from workbench.template.stack import Stack, find_unknown
 from workbench.template.values import TemplateValues, gather, parameter_values
@@ -37,6 +37,8 @@ class _Loaded:
     skipped: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     sources: list[Path] = field(default_factory=list)
+    # resource type not emulated -> its resources, of every stack
+    not_emulated: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load(path: Path | str, *, region: str = DEFAULT_REGION,
@@ -50,7 +52,7 @@ def load(path: Path | str, *, region: str = DEFAULT_REGION,
     if not loaded.functions and not loaded.skipped:
         raise TemplateError(str(path), None, "Resources", "no function to run "
                             "(AWS::Serverless::Function or AWS::Lambda::Function)")
-    notes = [n for n in dict.fromkeys(loaded.notes)]
+    notes = list(dict.fromkeys([*loaded.notes, *resource_lines(loaded.not_emulated)]))
     sources = tuple(dict.fromkeys([*loaded.sources, *values.sources]))
     return Template(path, loaded.functions, loaded.apis, tuple(loaded.routes), loaded.layers,
                     tuple(notes), loaded.skipped, sources)
@@ -132,7 +134,7 @@ def _read(loaded: _Loaded, stack: Stack) -> None:
         api, routes = apis.finish(draft, by_name, loaded.skipped, stack)
         loaded.apis[api.logical_id] = api
         loaded.routes.extend(routes)
-    unsupported_resources(stack)
+    unsupported_resources(stack, loaded.not_emulated)
     loaded.notes.extend(stack.notes)
     loaded.sources.extend(stack.sources)
 

@@ -25,8 +25,11 @@ from workbench.template.specs import (
 )
 from workbench.template.stack import function_name_in
 
-_METHODS = {"get", "put", "post", "delete", "options", "head", "patch",
-            "x-amazon-apigateway-any-method"}
+_ANY = {"x-amazon-apigateway-any-method",
+        # API Gateway documents only the extension; SAM CLI also takes a plain `any` (its
+        # own CDK testdata writes one), so a local run does too.
+        "any"}
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", *_ANY}
 _PATH_FIELDS = {"parameters", "summary", "description", "servers", "$ref", "trace"}
 _AUTHORIZER_KINDS: dict[str, AuthorizerKind] = {
     "token": "token", "request": "request", "cognito_user_pools": "cognito", "jwt": "jwt"}
@@ -44,6 +47,7 @@ class Operation:
     payload_version: str
     security: list[dict[str, list[str]]]
     validation: RequestValidation | None = None
+    operation_id: str | None = None
 
 
 @dataclass
@@ -101,16 +105,20 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
         if key.lower() not in _METHODS or not isinstance(operation, dict):
             out.notes.append(f"not emulated: {key.upper()} {path} on {api} (not an HTTP method)")
             continue
-        method = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
+        method = "ANY" if key.lower() in _ANY else key.upper()
         security = operation.get("security", default_security) or []
         integration = operation.get("x-amazon-apigateway-integration") or {}
         kind_of = str(integration.get("type", "")).lower()
+        if str(integration.get("responseTransferMode", "")).upper() == "STREAM":
+            out.notes.append(f"not emulated: response streaming of {method} {path} on {api} "
+                             "(responseTransferMode STREAM: the response is sent whole)")
         if kind_of == "aws_proxy":
             validator = operation.get("x-amazon-apigateway-request-validator", default_validator)
             out.operations.append(Operation(
                 method, path, function_name_in(integration.get("uri")),
                 str(integration.get("payloadFormatVersion", "2.0" if kind == "http" else "1.0")),
-                list(security), _validation(body, item, operation, validators.get(validator))))
+                list(security), _validation(body, item, operation, validators.get(validator)),
+                str(operation["operationId"]) if operation.get("operationId") else None))
         elif kind_of == "mock" and method == "OPTIONS":
             responses = integration.get("responses") or {}
             chosen: dict[str, Any] = (responses.get("default")

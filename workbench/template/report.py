@@ -35,12 +35,16 @@ _WHY = {
 }
 
 
-def unsupported_resources(stack: Stack) -> None:
-    by_type: dict[str, list[str]] = {}
+def unsupported_resources(stack: Stack, by_type: dict[str, list[str]]) -> None:
+    """Add the stack's resources of types not emulated to `by_type` (shared by a root
+    stack and its nested ones, so each type gets one line)."""
     for logical_id, resource in stack.resources.items():
         kind = str(resource.get("Type"))
         if kind not in READ_TYPES:
             by_type.setdefault(kind, []).append(stack.name(logical_id))
-    for kind, ids in sorted(by_type.items()):
-        why = f" ({_WHY[kind]})" if kind in _WHY else ""
-        stack.note(f"not emulated: {kind} {', '.join(ids)}{why}")
+
+
+def resource_lines(by_type: dict[str, list[str]]) -> list[str]:
+    return [f"not emulated: {kind} {', '.join(ids)}"
+            f"{f' ({_WHY[kind]})' if kind in _WHY else ''}"
+            for kind, ids in sorted(by_type.items())]

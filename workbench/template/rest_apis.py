@@ -109,6 +109,10 @@ def _rest_methods(stack: Stack, api: str, draft: Draft) -> None:
                                        chosen.get("ResponseTemplates")),
                 authorizer=authorizer, api_key_required=api_key)
             continue
+        if str(integration.get("ResponseTransferMode", "")).upper() == "STREAM":
+            stack.note(f"not emulated: response streaming of {method} {path} on "
+                       f"{draft.logical_id} (ResponseTransferMode STREAM: the response is sent "
+                       "whole)")
         if kind != "AWS_PROXY":
             templates = integration.get("RequestTemplates") or integration.get(
                 "IntegrationResponses")
@@ -120,7 +124,13 @@ def _rest_methods(stack: Stack, api: str, draft: Draft) -> None:
             "1.0",
             {"authorizer": authorizer, "api_key_required": api_key, "iam": auth_type == "AWS_IAM",
              "scopes": tuple(stack.known(method_id, "AuthorizationScopes", []) or ()),
-             "validation": _validation(stack, method_id)}))
+             "validation": _validation(stack, method_id),
+             "operation_name": _operation_name(stack, method_id)}))
+
+
+def _operation_name(stack: Stack, method_id: str) -> str | None:
+    name = stack.value(method_id, "OperationName")
+    return name if isinstance(name, str) and name else None
 
 
 def _rest_authorizers(stack: Stack, api: str) -> dict[str, Authorizer]:

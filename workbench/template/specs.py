@@ -149,6 +149,9 @@ class Route:
     scopes: tuple[str, ...] = ()  # AuthorizationScopes (JWT, Cognito)
     api_key_required: bool = False
     validation: RequestValidation | None = None
+    # REST: the method's OperationName (an OpenAPI operation's operationId once imported),
+    # which the proxy event carries as requestContext.operationName.
+    operation_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ the name AWS would generate), and collects the banner lines of what is not honou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,9 @@ _ARN = {
 # Types whose Ref is the ARN rather than the name.
 _REF_IS_ARN = {"AWS::SNS::Topic", "AWS::StepFunctions::StateMachine",
                "AWS::SecretsManager::Secret", "AWS::Lambda::LayerVersion"}
+# `/functions/${Name.Arn}` in an Fn::Sub text (an alias may follow the Arn).
+_SUB_FUNCTION = re.compile(r"/functions/\$\{([A-Za-z0-9]+)\.Arn\}")
+_INVOCATIONS = re.compile(r"/(?:response-streaming-)?invocations$")
 Output = Callable[[str, str], Any]  # (nested stack logical id, output name) -> value
 
 
@@ -98,6 +102,15 @@ class Stack:
         if unknown is not None:
             raise self.fail(logical_id, prop, f"cannot be known offline: {unknown}")
         return value
+
+    def asset(self, logical_id: str, prop: str) -> str | None:
+        """A CDK asset standing in for `prop`: `Metadata: {aws:asset:path,
+        aws:asset:property}`, the path relative to cdk.out (the template's folder)."""
+        metadata = self.resources[logical_id].get("Metadata") or {}
+        path = metadata.get("aws:asset:path")
+        if isinstance(path, str) and metadata.get("aws:asset:property", prop) == prop:
+            return path
+        return None
 
     def note(self, line: str) -> None:
         if line not in self.notes:
@@ -190,11 +203,19 @@ def find_unknown(value: Any) -> Unknown | None:
 
 def function_name_in(uri: Any) -> str | None:
     """The function an integration URI or ARN names: `arn:aws:apigateway:...:lambda:path/
-    2015-03-31/functions/<function ARN>/invocations`, a function ARN, or a plain name."""
+    2015-03-31/functions/<function ARN>/invocations` (or `2021-11-15/.../response-streaming-
+    invocations`, API Gateway's streaming integration: developer guide,
+    response-transfer-mode-lambda.html), a function ARN, or a plain name.
+    An unevaluated `Fn::Sub` (an OpenAPI file no transform reads) names `${Function.Arn}`,
+    as SAM CLI reads it."""
+    if isinstance(uri, dict) and set(uri) == {"Fn::Sub"}:
+        text = uri["Fn::Sub"][0] if isinstance(uri["Fn::Sub"], list) else uri["Fn::Sub"]
+        found = _SUB_FUNCTION.search(str(text))
+        return found.group(1) if found else None
     if not isinstance(uri, str):
         return None
     if "/functions/" in uri:
-        uri = uri.split("/functions/", 1)[1].removesuffix("/invocations")
+        uri = _INVOCATIONS.sub("", uri.split("/functions/", 1)[1])
     if ":function:" in uri:
         name: str = uri.split(":function:", 1)[1].split(":", 1)[0]
         return name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -59,6 +60,18 @@ def test_rest_event_has_every_key_and_context() -> None:
     assert context["identity"]["sourceIp"] == "127.0.0.1"
     assert context["identity"]["userAgent"] == "test/1.0"
     assert context["domainName"] == "localhost" and len(context["apiId"]) == 10
+
+
+def test_rest_operation_name_is_in_the_context_only_when_the_method_has_one() -> None:
+    named = match("rest")
+    named = RouteMatch(dataclasses.replace(named.route, operation_name="ListItems"), named.api,
+                       None)
+    assert rest(request(), named)["requestContext"]["operationName"] == "ListItems"
+    assert "operationName" not in rest(request())["requestContext"]
+    http_named = match("http")
+    http_named = RouteMatch(dataclasses.replace(http_named.route, operation_name="ListItems",
+                                                payload_version="1.0"), http_named.api, None)
+    assert "operationName" not in http(request(), http_named)["requestContext"]
 
 
 def test_rest_empty_maps_are_null() -> None:
