@@ -72,8 +72,12 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "nested/parent.yaml": {
         "routes": {("GET", "/orders", "Orders/OrderFunction"),
-                   ("ANY", "$default", "Reports/ReportFunction"), ("GET", "/front", "Front")},
-        "unsupported": ["not emulated: nested stack Remote (TemplateURL https://"],
+                   ("ANY", "$default", "Reports/ReportFunction"), ("GET", "/front", "Front"),
+                   ("POST", "/orders", "Front")},
+        "unsupported": ["not emulated: nested stack Remote (TemplateURL https://",
+                        "ignored: POST /orders of Orders/ServerlessRestApi "
+                        "(Orders/OrderFunction): shadowed by the same route of "
+                        "ServerlessRestApi (Front)"],
     },
     "foreach/template.yaml": {
         "routes": {("GET", "/users", "usersFunction"), ("GET", "/products", "productsFunction")},

@@ -58,6 +58,22 @@ def finish(draft: Draft, by_name: dict[str, str], skipped: dict[str, str],
     return draft.api(), routes
 
 
+def shadowing(routes: list[Route]) -> tuple[list[Route], list[str]]:
+    """One port serves every API, so a method and path routed by two APIs goes to one of
+    them: the outer stack's (SAM CLI's SamApiProvider.merge_routes: the root stack's
+    route wins over a nested stack's), then template order. The other is named. On AWS
+    each API has its own URL and both answer."""
+    kept: dict[tuple[str, str], Route] = {}
+    notes = []
+    for route in sorted(routes, key=lambda r: r.api_id.count("/")):  # stable: template order
+        winner = kept.setdefault((route.method, route.path), route)
+        if winner is not route:
+            notes.append(f"ignored: {route.method} {route.path} of {route.api_id} "
+                         f"({route.function}): shadowed by the same route of {winner.api_id} "
+                         f"({winner.function}), since one port serves every API")
+    return [r for r in routes if kept[r.method, r.path] is r], notes
+
+
 def _path_problem(method: str, path: str) -> str | None:
     """Why API Gateway would not take this route, if it would not."""
     if method not in HTTP_METHODS:

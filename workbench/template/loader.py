@@ -52,9 +52,11 @@ def load(path: Path | str, *, region: str = DEFAULT_REGION,
     if not loaded.functions and not loaded.skipped:
         raise TemplateError(str(path), None, "Resources", "no function to run "
                             "(AWS::Serverless::Function or AWS::Lambda::Function)")
-    notes = list(dict.fromkeys([*loaded.notes, *resource_lines(loaded.not_emulated)]))
+    routes, shadowed = apis.shadowing(loaded.routes)
+    notes = list(dict.fromkeys([*loaded.notes, *shadowed,
+                                *resource_lines(loaded.not_emulated)]))
     sources = tuple(dict.fromkeys([*loaded.sources, *values.sources]))
-    return Template(path, loaded.functions, loaded.apis, tuple(loaded.routes), loaded.layers,
+    return Template(path, loaded.functions, loaded.apis, tuple(routes), loaded.layers,
                     tuple(notes), loaded.skipped, sources)
 
 
