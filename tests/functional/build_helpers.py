@@ -34,14 +34,14 @@ def isolate_pip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, offline: boo
     return wheels
 
 
-def shared_object(folder: Path, name: str, source: str, *flags: str) -> Path:
-    """Compile C `source` into folder/name with this machine's gcc."""
+def shared_object(folder: Path, name: str, source: str, *flags: str, cpp: bool = False) -> Path:
+    """Compile C (or C++) `source` into folder/name with this machine's gcc (g++)."""
     folder.mkdir(parents=True, exist_ok=True)
-    c_file = folder / (name + ".c")
+    c_file = folder / (name + (".cpp" if cpp else ".c"))
     c_file.write_text(textwrap.dedent(source))
     out = folder / name
-    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(out), str(c_file), *flags],
-                   check=True, capture_output=True)
+    subprocess.run(["g++" if cpp else "gcc", "-shared", "-fPIC", "-o", str(out), str(c_file),
+                    *flags], check=True, capture_output=True)
     c_file.unlink()
     return out
 

@@ -55,6 +55,24 @@ def test_a_wheel_needing_a_newer_glibc_is_refused(tmp_path: Path,
     assert [p.name for p in (tmp_path / "app" / ".aws-sam" / "build").iterdir()] == []
 
 
+def test_a_libstdcxx_newer_than_the_images_is_refused(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    # std::filesystem::current_path is GLIBCXX_3.4.26 (GCC 9): past Amazon Linux 2's GCC 7,
+    # within Amazon Linux 2023's GCC 11.
+    so = shared_object(tmp_path / "so", "_fs.so", """
+        #include <filesystem>
+        extern "C" int cwd_length(void) { return std::filesystem::current_path().native().size(); }
+    """, "-std=c++17", cpp=True)
+    wheel(wheels, "newcxx", "1.0", "py3-none-manylinux_2_17_x86_64", {"newcxx/_fs.so": so})
+    with pytest.raises(BuildError) as refused:
+        build(function_template(tmp_path / "al2", "newcxx==1.0\n"))
+    assert "newcxx/_fs.so needs GLIBCXX_3.4.26, newer than the GLIBCXX_3.4.24 of the GCC 7 " \
+        "libstdc++ in python3.11's Amazon Linux 2" in str(refused.value)
+    built = build(function_template(tmp_path / "al2023", "newcxx==1.0\n", runtime="python3.12"))
+    assert (built.functions["Fn"].task_root / "newcxx" / "_fs.so").is_file()  # type: ignore
+
+
 def test_a_missing_library_is_refused_naming_it(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     wheels = isolate_pip(monkeypatch, tmp_path, offline=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from workbench.build import built_template, deps, sizes
-from workbench.build.elf import glibc_version
+from workbench.build.elf import glibc_version, libstdcxx_version
 from workbench.build.platforms import Target
 
 
@@ -39,6 +39,19 @@ def test_every_manylinux_tag_up_to_the_glibc_with_the_legacy_aliases() -> None:
 ])
 def test_glibc_version_names(name: str, version: tuple[int, int] | None) -> None:
     assert glibc_version(name) == version
+
+
+@pytest.mark.parametrize("name, version", [
+    ("GLIBCXX_3.4.26", ("GLIBCXX", (3, 4, 26))), ("CXXABI_1.3.11", ("CXXABI", (1, 3, 11))),
+    ("GLIBCXX_3.4", ("GLIBCXX", (3, 4))), ("CXXABI_TM_1", None), ("GLIBC_2.28", None),
+])
+def test_libstdcxx_version_names(name: str, version: tuple[str, tuple[int, ...]] | None) -> None:
+    assert libstdcxx_version(name) == version
+
+
+def test_each_image_has_its_gcc_libstdcxx() -> None:
+    assert Target("python3.11", "x86_64").libstdcxx[1]["GLIBCXX"] == (3, 4, 24)  # GCC 7
+    assert Target("python3.12", "arm64").libstdcxx[1]["CXXABI"] == (1, 3, 13)  # GCC 11
 
 
 def test_over_the_unzipped_limit_lists_the_largest_and_the_remedies() -> None:

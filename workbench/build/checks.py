@@ -2,7 +2,9 @@
 
 For each ELF file under the package's roots (the task root, or a layer's folders):
 - its machine is the function's architecture;
-- it needs no `GLIBC_` version newer than the runtime image's glibc;
+- it needs no `GLIBC_` version newer than the runtime image's glibc, and no `GLIBCXX_`
+  or `CXXABI_` version newer than the image's libstdc++ provides (unless the package
+  brings its own libstdc++.so.6 where the loader finds it);
 - each NEEDED library is provided by the image (`workbench.build.libraries`) or found
   where the loader would look on Lambda: the file's own DT_RUNPATH/DT_RPATH, the DT_RPATH
   of a library that loads it, and Lambda's LD_LIBRARY_PATH folders that a package can
@@ -79,10 +81,12 @@ def _check_one(info: elf.ElfInfo, target: Target, loaders: dict[str, list[elf.El
             f"{target.glibc[0]}.{target.glibc[1]} of {target.runtime}'s {target.image}: use a "
             f"version with a manylinux_2_{target.glibc[1]} (or older) wheel, or a newer runtime")
     inherited = [d for parent in _loaders_of(info, loaders) for d in parent.search_dirs(own=False)]
+    dirs = [*info.search_dirs(), *inherited]
+    if not any((d / elf.LIBSTDCXX).exists() for d in [*dirs, *library_dirs]):
+        _check_libstdcxx(info, target, where, report)  # the image's libstdc++ serves it
     for name in info.needed:
         if libraries.provided(name) or name in siblings.get(info.path.parent, ()):
             continue
-        dirs = [*info.search_dirs(), *inherited]
         if any((d / name).exists() for d in [*dirs, *library_dirs]):
             continue
         inside = [d for d in dirs if any(d.is_relative_to(r) for r in roots)]
@@ -92,6 +96,20 @@ def _check_one(info: elf.ElfInfo, target: Target, loaders: dict[str, list[elf.El
             f"{where} needs {name}, which {target.runtime}'s {target.image} image does not "
             f"provide and the package does not hold: add it beside the file "
             f"({_relative(place, roots)}/) or in a layer's lib/")
+
+
+def _check_libstdcxx(info: elf.ElfInfo, target: Target, where: str, report: Report) -> None:
+    gcc, provided = target.libstdcxx
+    for name, needed in sorted(info.libstdcxx.items()):
+        if needed > provided[name]:
+            report.problems.append(
+                f"{where} needs {name}_{_dotted(needed)}, newer than the "
+                f"{name}_{_dotted(provided[name])} of the {gcc} libstdc++ in {target.runtime}'s "
+                f"{target.image}: use a manylinux wheel of it, or build it with {gcc} or older")
+
+
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
 
 
 def _loaders_of(info: elf.ElfInfo, loaders: dict[str, list[elf.ElfInfo]]) -> list[elf.ElfInfo]:

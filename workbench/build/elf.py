@@ -2,13 +2,15 @@
 
 For each ELF file: its machine, its SONAME, the libraries it NEEDs, where it asks the
 loader to look (DT_RPATH / DT_RUNPATH, `$ORIGIN` relative to its folder) and the newest
-`GLIBC_x.y` symbol version it needs (from `.gnu.version_r`, what ld.so checks at load).
+`GLIBC_x.y` symbol version it needs (from `.gnu.version_r`, what ld.so checks at load), and
+likewise the newest `GLIBCXX_`/`CXXABI_` versions it needs of libstdc++.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerNeedSection
 
 ELF_MAGIC = b"\x7fELF"
+LIBSTDCXX = "libstdc++.so.6"
 # e_machine as pyelftools names it -> the wheel/Lambda machine name.
 MACHINES = {"EM_X86_64": "x86_64", "EM_AARCH64": "aarch64"}
 
@@ -31,6 +34,8 @@ class ElfInfo:
     rpath: tuple[str, ...]  # DT_RPATH entries (also searched for the libraries it loads)
     runpath: tuple[str, ...]  # DT_RUNPATH entries (only for its own NEEDED)
     glibc: tuple[int, int] | None  # the newest GLIBC_ version it needs
+    # the newest GLIBCXX_ / CXXABI_ versions it needs of libstdc++.so.6: (3, 4, 24), (1, 3, 11)
+    libstdcxx: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def search_dirs(self, own: bool = True) -> list[Path]:
         """Folders the loader searches for this file's NEEDED libraries (own=True), or for
@@ -79,7 +84,7 @@ def read(path: Path) -> ElfInfo | None:
                              if t.entry.d_tag == "DT_NEEDED"),
                 rpath=_paths(tags, "DT_RPATH", "rpath"),
                 runpath=_paths(tags, "DT_RUNPATH", "runpath"),
-                glibc=_newest_glibc(elf))
+                glibc=_newest_glibc(elf), libstdcxx=_newest_libstdcxx(elf))
     except (ELFError, ValueError, OSError, AttributeError):
         return None
 
@@ -108,6 +113,30 @@ def _newest_glibc(elf: ELFFile) -> tuple[int, int] | None:
                 if version and (newest is None or version > newest):
                     newest = version
     return newest
+
+
+def _newest_libstdcxx(elf: ELFFile) -> dict[str, tuple[int, ...]]:
+    newest: dict[str, tuple[int, ...]] = {}
+    for section in elf.iter_sections():
+        if not isinstance(section, GNUVerNeedSection):
+            continue
+        for needed, auxiliaries in section.iter_versions():
+            if needed.name != LIBSTDCXX:
+                continue
+            for aux in auxiliaries:
+                found = libstdcxx_version(aux.name)
+                if found and found[1] > newest.get(found[0], ()):
+                    newest[found[0]] = found[1]
+    return newest
+
+
+def libstdcxx_version(name: str) -> tuple[str, tuple[int, ...]] | None:
+    """("GLIBCXX", (3, 4, 26)) for "GLIBCXX_3.4.26", ("CXXABI", (1, 3, 11)) likewise;
+    None for other names (GLIBCXX_TUNABLES, CXXABI_TM_1)."""
+    prefix, _, version = name.partition("_")
+    if prefix not in ("GLIBCXX", "CXXABI") or not re.fullmatch(r"\d+(\.\d+)*", version):
+        return None
+    return prefix, tuple(int(part) for part in version.split("."))
 
 
 def glibc_version(name: str) -> tuple[int, int] | None:

@@ -19,6 +19,15 @@ from workbench.build.errors import BuildError
 
 AMAZON_LINUX_2_GLIBC = (2, 26)
 AMAZON_LINUX_2023_GLIBC = (2, 34)
+# Each image's libstdc++.so.6: Amazon Linux 2 has GCC 7.3's (its FAQ,
+# https://aws.amazon.com/amazon-linux-2/faqs/), Amazon Linux 2023 GCC 11's (its user guide,
+# https://docs.aws.amazon.com/linux/al2023/ug/core-toolchain.html). The symbol versions
+# each provides, from libstdc++'s ABI policy
+# (https://gcc.gnu.org/onlinedocs/libstdc++/manual/abi.html): GCC 7.2+ libstdc++.so.6.0.24,
+# GLIBCXX_3.4.24 and CXXABI_1.3.11; GCC 11.1+ libstdc++.so.6.0.29, GLIBCXX_3.4.29, CXXABI_1.3.13.
+LIBSTDCXX: dict[tuple[int, int], tuple[str, dict[str, tuple[int, ...]]]] = {
+    AMAZON_LINUX_2_GLIBC: ("GCC 7", {"GLIBCXX": (3, 4, 24), "CXXABI": (1, 3, 11)}),
+    AMAZON_LINUX_2023_GLIBC: ("GCC 11", {"GLIBCXX": (3, 4, 29), "CXXABI": (1, 3, 13)})}
 # The manylinux a wheel built here claims at least (manylinux2014 = manylinux_2_17, PEP 599).
 OLDEST_MANYLINUX = 17
 # PEP 600 tags start at glibc 2.5; the legacy names are aliases pip does not expand:
@@ -53,6 +62,11 @@ class Target:
     @property
     def image(self) -> str:
         return "Amazon Linux 2" if self.glibc == AMAZON_LINUX_2_GLIBC else "Amazon Linux 2023"
+
+    @property
+    def libstdcxx(self) -> tuple[str, dict[str, tuple[int, ...]]]:
+        """The GCC whose libstdc++ the image has, and the newest versions it provides."""
+        return LIBSTDCXX[self.glibc]
 
     @property
     def platforms(self) -> tuple[str, ...]:
