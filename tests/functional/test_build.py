@@ -325,3 +325,58 @@ def test_the_built_template_loads_from_its_folder_as_the_source_does(
     assert {n: f.task_root for n, f in again.functions.items()} == \
         {n: s.code_uri for n, s in built.functions.items()}
     assert not (build_dir / ".aws-sam").exists()
+
+
+def _build_tool_wheels(wheels: Path) -> None:
+    """A stand-in for Cython (with a console script) and packages around it."""
+    wheel(wheels, "cython", "9.0", "py3-none-any", {
+        "Cython/__init__.py": b"", "cython.py": b"", "pyximport/__init__.py": b"",
+        "cython-9.0.dist-info/entry_points.txt": b"[console_scripts]\ncython = Cython:main\n"})
+    wheel(wheels, "needscython", "1.0", "py3-none-any", {
+        "needscython/__init__.py": b"X = 1\n", "needscython/include/needs.h": b"int x;\n",
+        "needscython/_examples/setup.py": b"from Cython.Build import cythonize\n",
+        "needscython/core/include/deep/more.h": b"int y;\n",
+        "needscython/core/include/deep/notes.txt": b"build notes\n",
+        "needscython/lib/libneeds.a": b"!<arch>\n", "needscython/_speed.pyx": b"# cython\n",
+        "needscython/_speed.c": b"int z;\n", "needscython/__init__.pyi": b"X: int\n",
+        "include/__init__.py": b"# a package called include stays\n",
+        "include/data.txt": b"kept\n"}, requires=("cython",))
+    wheel(wheels, "usescython", "1.0", "py3-none-any",
+          {"usescython/__init__.py": b"import cython\n"}, requires=("cython",))
+
+
+@pytest.mark.parametrize("case", ["unused", "imported", "asked-for", "code-imports"])
+def test_what_only_a_build_reads_is_removed_and_said(case: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
+    _build_tool_wheels(wheels)
+    requirements = {"unused": "needscython\n", "imported": "needscython\nusescython\n",
+                    "asked-for": "needscython\nCython\n", "code-imports": "needscython\n"}[case]
+    path = function_template(tmp_path / "app", requirements)
+    if case == "code-imports":
+        (tmp_path / "app" / "fn" / "app.py").write_text("import pyximport\n")
+        with pytest.raises(BuildError, match=r"^Fn: app.py imports pyximport, which the "
+                                             r"slimmed build removed as a build tool"):
+            build(path)
+        return
+    lines: list[str] = []
+    root = build(path, lines).functions["Fn"].task_root  # type: ignore[attr-defined]
+    removed = [line for line in lines if "removed cython-9.0" in line]
+    assert (root / "Cython").exists() == (case != "unused")
+    assert (root / "cython-9.0.dist-info").exists() == (case != "unused")
+    if case == "unused":
+        assert removed and "a build tool needscython declares: nothing here imports cython, " \
+            "Cython, pyximport" in removed[0]
+        assert not (root / "bin").exists() and not (root / "pyximport").exists()
+    else:
+        assert not removed
+    assert not (root / "bin").exists()  # console scripts go in every case
+    left = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    assert not any(name.endswith((".h", ".a", ".pyx", ".c", ".pyi")) for name in left)
+    assert "needscython/core/include/deep/notes.txt" not in left
+    assert {"include/__init__.py", "include/data.txt", "needscython/__init__.py"} <= left
+    said = next(line for line in lines if "removed what only a build reads" in line)
+    assert "2 C/C++ headers" in said and "1 static libraries" in said and "1 type stubs" in said
+    for record in root.glob("*.dist-info/RECORD"):  # RECORD lists only what is there
+        for line in record.read_text().splitlines():
+            assert (root / line.rsplit(",", 2)[0]).exists(), line

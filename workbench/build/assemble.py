@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.build import checks, code, deps, elf, sizes
+from workbench.build import build_inputs, checks, code, deps, elf, sizes
 from workbench.build.errors import BuildError
 from workbench.build.pip import Say
 from workbench.build.platforms import Target
@@ -37,6 +37,8 @@ def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
     if installed is not None:
         code.link_tree(installed.site, out / "python")
     copied = code.copy_code(spec.content_uri, out / "python")
+    if installed is not None:
+        build_inputs.check_code(copied, installed.removed_tools, f"layer {spec.logical_id}")
     size = _measure(copied, out) + (installed.size if installed else sizes.Size())
     return BuiltLayer(spec.logical_id, out, size, installed.packages if installed else {},
                       tuple(installed.notes if installed else ()))
@@ -52,6 +54,8 @@ def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim:
         code.link_tree(installed.site, out)
     copied = code.copy_code(spec.code_uri, out)
     out.mkdir(parents=True, exist_ok=True)
+    if installed is not None:
+        build_inputs.check_code(copied, installed.removed_tools, spec.name)
     _check_own_binaries(spec.name, copied, out, layers, target)
     layer_size = sum((built.size for built in layers), sizes.Size())
     notes = list(installed.notes if installed else ())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -23,7 +24,7 @@ from workbench.build.errors import BuildError
 from workbench.build.platforms import Target
 from workbench.config import cache_dir
 
-FORMAT = "1"
+FORMAT = "2"  # 2: build inputs and unused build tools removed (build_inputs)
 
 
 @dataclass
@@ -34,17 +35,21 @@ class Installed:
     size: sizes.Size = sizes.Size()
     packages: dict[str, sizes.Size] = field(default_factory=dict)  # distribution -> size
     notes: list[str] = field(default_factory=list)  # vendored libraries, built sdists
+    # build tools the slimming removed -> their modules (the function's code must not use them)
+    removed_tools: dict[str, list[str]] = field(default_factory=dict)
 
     def save(self) -> None:
         meta = {"size": asdict(self.size), "notes": self.notes,
-                "packages": {k: asdict(v) for k, v in self.packages.items()}}
+                "packages": {k: asdict(v) for k, v in self.packages.items()},
+                "removed_tools": self.removed_tools}
         (self.path / "build.json").write_text(json.dumps(meta, indent=1))
 
     @classmethod
     def load(cls, path: Path) -> Installed:
         meta = json.loads((path / "build.json").read_text())
         return cls(path, sizes.Size(**meta["size"]),
-                   {k: sizes.Size(**v) for k, v in meta["packages"].items()}, meta["notes"])
+                   {k: sizes.Size(**v) for k, v in meta["packages"].items()}, meta["notes"],
+                   meta["removed_tools"])
 
     @property
     def site(self) -> Path:
@@ -87,8 +92,9 @@ def ensure(requirements: Path, target: Target, *, slimmed: bool, say: pip.Say) -
 def _build(requirements: Path, target: Target, slimmed: bool, partial: Path,
            say: pip.Say) -> Installed:
     installed = Installed(partial)
+    names = requirement_names(requirements)
     wheels = [cache_dir() / "build" / "wheels" / f"{target.abi}-{target.machine}",
-              local_wheels.ensure_for(requirements, say)]
+              local_wheels.ensure_for(names, say)]
     # pip compiles with its own interpreter: right only for a runtime of the same version.
     same_python = target.python_version == "{}.{}".format(*sys.version_info[:2])
     pip.install(requirements, target, installed.site, find_links=wheels,
@@ -101,7 +107,8 @@ def _build(requirements: Path, target: Target, slimmed: bool, partial: Path,
         more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
         raise BuildError(f"{requirements}: {report.problems[0]}{more}")
     if slimmed:
-        installed.notes += slim.slim(installed.site, target, say)
+        notes, installed.removed_tools = slim.slim(installed.site, target, names, say)
+        installed.notes += notes
     if target.interpreter() is None:
         installed.notes += _only_for_the_runtime(installed.site, target)
     installed.packages = sizes.by_distribution(installed.site)
@@ -138,6 +145,16 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def requirement_names(requirements: Path) -> set[str]:
+    """The projects the file (and those it includes) asks for, names normalised."""
+    names = set()
+    for path in _included(requirements):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        names |= {re.sub(r"[-_.]+", "_", m).lower() for m in
+                  re.findall(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text, re.MULTILINE)}
+    return names
 
 
 def _included(requirements: Path) -> list[Path]:

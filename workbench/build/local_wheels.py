@@ -15,7 +15,6 @@ hash and spaCy's version, in a folder every build passes to pip as `--find-links
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -38,11 +37,9 @@ def folder() -> Path:
     return cache_dir() / "build" / "wheels" / "local"
 
 
-def ensure_for(requirements: Path, say: Say = print) -> Path:
-    """The local wheel folder, holding a wheel for each local requirement the file names."""
-    text = requirements.read_text(encoding="utf-8", errors="replace")
-    names = {re.sub(r"[-_.]+", "_", m).lower() for m in
-             re.findall(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text, re.MULTILINE)}
+def ensure_for(names: set[str], say: Say = print) -> Path:
+    """The local wheel folder, holding a wheel for each local requirement named (names
+    normalised: lower case, `_` for runs of `-_.`)."""
     if NAME in names:
         en_core_web_sm(say)
     folder().mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,18 @@
 """Slimming an installed dependency tree without changing what it does on Lambda.
 
-- Debug symbols are stripped (`strip --strip-debug`) from every shared object except
+- Shared objects are stripped (`strip --strip-unneeded`: debug sections and the symbol
+  table, which only debuggers read; the dynamic symbols the loader binds stay), except
   those under `*.libs/` folders: auditwheel rewrote those with patchelf, and strip breaks
   them ("ELF load command address/offset not page-aligned").
 - `__pycache__` folders are dropped, and so are the dependencies' `tests` folders.
+- What only a build reads goes (`build_inputs`: headers, include/, static libraries,
+  sources, stubs, console scripts, build tools nothing imports), each removal said.
 - Every module is compiled with the runtime's own interpreter, `--invalidation-mode
   unchecked-hash`: Lambda's task root and /opt are read-only, so without pyc files every
   cold start compiles (`import spacy` 1.5-2.5 s instead of 0.57 s), and mtime-based pyc
   files go stale when a deploy resets the times.
-- `*.dist-info` stays whole: spaCy finds installed pipelines through it (E050 without it),
-  and entry points and RECORD live there.
+- `*.dist-info` stays (RECORD lists what is left): spaCy finds installed pipelines through
+  it (E050 without it), and entry points live there.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from workbench.build import elf
+from workbench.build import build_inputs, elf
 from workbench.build.errors import BuildError
 from workbench.build.pip import Say
 from workbench.build.platforms import Target
@@ -27,16 +30,21 @@ from workbench.build.platforms import Target
 PRUNED_FOLDERS = ("__pycache__", "tests")
 
 
-def slim(root: Path, target: Target, say: Say) -> list[str]:
-    """Slim the tree in place; the notes that say what could not be done."""
+def slim(root: Path, target: Target, direct: set[str],
+         say: Say) -> tuple[list[str], dict[str, list[str]]]:
+    """Slim the tree in place (`direct`: the names the requirements file asks for); the
+    notes saying what was removed or could not be done, and the build tools removed."""
     stripped = _strip(root, target, say)
     pruned = _prune(root)
-    say(f"    slimmed: debug symbols stripped from {stripped} binaries, {pruned} __pycache__ "
-        "and tests folders dropped")
+    say(f"    slimmed: {stripped} binaries stripped, {pruned} __pycache__ and tests folders "
+        "dropped")
+    removed = build_inputs.remove(root, direct)
+    notes = list(removed.notes)
     skipped = compile_pyc(root, target)
-    if skipped:
-        say(f"    {skipped}")
-    return [skipped] if skipped else []
+    notes += [skipped] if skipped else []
+    for note in notes:
+        say(f"    {note}")
+    return notes, removed.tools
 
 
 def _strip(root: Path, target: Target, say: Say) -> int:
@@ -49,7 +57,7 @@ def _strip(root: Path, target: Target, say: Say) -> int:
         if any(part.endswith(".libs") for part in path.relative_to(root).parts[:-1]):
             continue
         before = path.stat().st_size
-        done = subprocess.run([tool, "--strip-debug", str(path)], capture_output=True,
+        done = subprocess.run([tool, "--strip-unneeded", str(path)], capture_output=True,
                               text=True, check=False)
         if done.returncode == 0 and path.stat().st_size < before:
             count += 1
