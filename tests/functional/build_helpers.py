@@ -66,6 +66,24 @@ def wheel(wheels: Path, name: str, version: str, tag: str, files: dict[str, byte
     return path
 
 
+def heavy_wheel(wheels: Path) -> Path:
+    """`heavy==1.0`: a pure wheel that unpacks to 263 MB (over Lambda's unzipped limit
+    alone) and imports as `heavy`."""
+    path = wheels / "heavy-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("heavy/blob.bin", "w", force_zip64=True) as blob:
+            for _ in range(263):
+                blob.write(bytes(1_000_000))
+        info = "heavy-1.0.dist-info"
+        zf.writestr("heavy/__init__.py", "")
+        zf.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: heavy\nVersion: 1.0\n")
+        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"
+                                     "Tag: py3-none-any\n")
+        zf.writestr(f"{info}/RECORD", f"heavy/blob.bin,,\nheavy/__init__.py,,\n"
+                                      f"{info}/METADATA,,\n{info}/WHEEL,,\n{info}/RECORD,,\n")
+    return path
+
+
 def sdist_with_extension(wheels: Path, name: str, version: str) -> Path:
     """An sdist whose only module is a C extension (no wheel exists for it anywhere)."""
     root = wheels.parent / f"sdist-src/{name}-{version}"

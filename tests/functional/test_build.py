@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from tests.cli import workbench
 from tests.functional.build_helpers import (
     function_template,
+    heavy_wheel,
     isolate_pip,
     sdist_with_extension,
     shared_object,
@@ -182,18 +182,7 @@ def test_a_code_only_change_hits_the_cache(tmp_path: Path,
 
 def test_over_the_size_limit_lists_the_largest_packages(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    wheels = isolate_pip(monkeypatch, tmp_path, offline=True)
-    big = wheels / "heavy-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("heavy/blob.bin", "w", force_zip64=True) as blob:
-            for _ in range(263):
-                blob.write(bytes(1_000_000))
-        info = "heavy-1.0.dist-info"
-        zf.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: heavy\nVersion: 1.0\n")
-        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"
-                                     "Tag: py3-none-any\n")
-        zf.writestr(f"{info}/RECORD", f"heavy/blob.bin,,\n{info}/METADATA,,\n"
-                                      f"{info}/WHEEL,,\n{info}/RECORD,,\n")
+    heavy_wheel(isolate_pip(monkeypatch, tmp_path, offline=True))
     path = function_template(tmp_path / "app", "heavy==1.0\n")
     done = workbench("build", "--template", str(path), "--json")
     assert done.returncode == 1, done.stderr

@@ -7,9 +7,10 @@ builds first (`workbench.build`, cached) and publishes what the build made: each
 package with its dependencies and each layer, as .zip archives, through S3 when one is over
 Lambda's 50 MB direct-upload limit (as AWS requires); the default models as archives in S3,
 read at INIT (QA_MODEL = s3://...); and a REST API with a proxy integration per route.
-A function over Lambda's 250 MB unzipped limit cannot deploy as a .zip (LocalStack refuses
-it as AWS would): its code alone is deployed, running on the workbench's environment, and
-the deploy says so.
+A function over Lambda's 250 MB unzipped limit cannot deploy as a .zip (AWS refuses it, and
+so does LocalStack): its build folder runs in place through LocalStack's hot-reload bucket
+instead, with its real dependencies, and the deploy says so (on AWS it would need a
+container image).
 """
 
 from __future__ import annotations
@@ -195,12 +196,11 @@ class _Publisher:
     def code(self, function: BuiltFunction, spec: FunctionSpec, say: Any) -> dict[str, Any]:
         folder = function.task_root
         if function.problems:
-            # AWS refuses such a .zip, and so does LocalStack. (sandbox, #13) Its build runs
-            # in place instead (LocalStack's hot-reload bucket takes a folder, whatever its
-            # size): environments import only their package, so its code alone would lack
-            # its dependencies.
-            say(f"==> {function.name}: over Lambda's unzipped limit, so not deployable as a "
-                f".zip: its build ({folder}) runs in place")
+            # AWS refuses such a .zip, and so does LocalStack. Its hot-reload bucket takes a
+            # folder of any size, so the build runs in place, dependencies and all.
+            say(f"==> {function.name}: over Lambda's unzipped limit, so AWS would refuse it "
+                f"as a .zip (it needs a container image there): LocalStack runs its build "
+                f"({folder}) in place")
             return {"S3Bucket": "hot-reload", "S3Key": str(folder)}
         if self.hot_reload:
             return {"S3Bucket": "hot-reload", "S3Key": str(folder)}

@@ -29,6 +29,16 @@ from workbench.localstack import install
 
 DEFAULT_PORT = 4566
 START_TIMEOUT_S = 180.0
+# How long LocalStack waits for an execution environment to report ready (its
+# LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT). Its 20 s default is sized for starting its own
+# containers; here the environment reports ready only after the function's INIT, which
+# the bridge bounds by Lambda's own rules (10 s on demand, then retried in the first
+# invoke; up to the function timeout, at most 900 s, with provisioned concurrency). QA's
+# INIT is 12 s on this 2-core machine at load 6 (MXNet's import registers its operators:
+# 5-7 s, as from the virtualenv; its 83 MB model from LocalStack's S3: 4 s; warm-up: 2 s)
+# and took 28 s at load 9-14, so the 20 s cut it. LocalStack's timer is only the backstop
+# for a bridge that never reports: Lambda's longest INIT, plus a minute for the bridge.
+ENVIRONMENT_TIMEOUT_S = 900 + 60
 STOP_GRACE_S = 20.0
 HEALTH_PATH = "/_localstack/health"
 # LocalStacks started by this process, kept so they are reaped (not left as zombies).
@@ -133,6 +143,7 @@ def start(*, keepalive_ms: int | None = None, quiet: bool = False,
         # AWS's API Gateway answers at once.
         "DISABLE_BOTO_RETRIES": "1",
         "LAMBDA_KEEPALIVE_MS": str(keepalive_ms if keepalive_ms is not None else 600_000),
+        "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": str(ENVIRONMENT_TIMEOUT_S),
     })
     with open(log_file(), "wb") as log:
         # cwd is the state folder, never the repo root, where our `localstack/` folder sits.

@@ -1,0 +1,41 @@
+"""What `workbench localstack deploy` publishes: each function's build, dependencies and all."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.functional.build_helpers import function_template, heavy_wheel, isolate_pip
+from workbench.localstack.deploy import Deployment
+
+pytestmark = pytest.mark.localstack
+
+
+def test_the_handlers_deploy_as_their_builds_through_s3(handlers: Deployment,
+                                                       aws: Callable[[str], Any]) -> None:
+    lam = aws("lambda")
+    for logical_id in ("NerFunction", "QaFunction"):  # both fit, both over 50 MB zipped
+        found = lam.get_function(FunctionName=handlers.functions[logical_id])
+        assert found["Configuration"]["CodeSize"] > 52_428_800, logical_id
+        assert not found["Code"]["Location"].startswith("file://")  # a .zip, not a folder
+
+
+def test_a_function_over_the_unzipped_limit_runs_its_build_in_place(
+        localstack_deploy: Callable[[Path], Deployment], aws: Callable[[str], Any],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    heavy_wheel(isolate_pip(monkeypatch, tmp_path, offline=True))
+    path = function_template(tmp_path / "app", "heavy==1.0\n")
+    (tmp_path / "app" / "fn" / "app.py").write_text(
+        "import heavy\n\ndef handler(event, context):\n    return heavy.__file__\n")
+    deployed = localstack_deploy(path)
+    lam = aws("lambda")
+    name = deployed.functions["Fn"]
+    built = path.parent / ".aws-sam" / "build" / "Fn"
+    assert lam.get_function(FunctionName=name)["Code"]["Location"] == f"file://{built}"
+    answer = lam.invoke(FunctionName=name, Payload=b"{}")
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    assert json.loads(answer["Payload"].read()) == str(built / "heavy" / "__init__.py")
