@@ -85,6 +85,13 @@ CASES: dict[str, dict[str, Any]] = {
                       "euwest1freeFunction", "useast2goldFunction", "useast2freeFunction"},
     },
     "zip/template.yaml": {"routes": {("GET", "/zipped", "Zipped")}},
+    "tenancy/template.yaml": {
+        "routes": {("GET", "/isolated", "Isolated"), ("GET", "/shared", "Shared"),
+                   ("GET", "/isolated-http", "Isolated")},
+        "unsupported": ["fails as on AWS: GET /isolated-http of ServerlessHttpApi -> Isolated "
+                        "(TenancyConfig PER_TENANT): an HTTP API cannot send Lambda a tenant ID",
+                        "fails as on AWS when a tenant ID is sent: GET /shared of Api -> Shared"],
+    },
 }
 
 
@@ -246,6 +253,16 @@ def test_a_cdk_asset_openapi_body_is_read_or_said_missing(tmp_path: Path) -> Non
     assert gone.routes == ()
     assert any("BodyS3Location on SpecApi5E6F7A8B (its CDK asset asset.gone.yaml: no such "
                "file" in line for line in gone.unsupported), gone.unsupported
+
+
+def test_tenant_isolation_and_the_tenant_id_a_rest_integration_maps() -> None:
+    tpl = _load("tenancy/template.yaml")
+    assert tpl.functions["Isolated"].tenant_isolation
+    assert not tpl.functions["Shared"].tenant_isolation
+    routes = {(r.method, r.path): r for r in tpl.routes}
+    assert routes["GET", "/isolated"].tenant_id_mapping == "method.request.header.x-tenant-id"
+    assert routes["GET", "/isolated-http"].tenant_id_mapping is None
+    assert not any("TenancyConfig on" in line for line in tpl.unsupported)
 
 
 def test_nested_stacks_mount_children_with_their_parameters() -> None:

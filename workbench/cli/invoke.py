@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="event JSON file, - for stdin, or a fixture such as "
                              "apigw-rest/post-json (default: {})")
     parser.add_argument("--template", type=Path)
+    parser.add_argument("--tenant-id", metavar="ID",
+                        help="the tenant to invoke a function with TenancyConfig PER_TENANT "
+                             "for (as `sam local invoke --tenant-id`)")
     parser.add_argument("--debug-port", type=int, metavar="PORT",
                         help="start the environment under debugpy and wait for an IDE to "
                              "attach on PORT (timeouts stand still while it holds the function)")
@@ -48,14 +51,14 @@ def run(args: argparse.Namespace) -> int:
         raise WorkbenchError(f"no function {args.function!r} in {tpl.path} "
                              f"(it has {', '.join(sorted(tpl.functions))})")
     payload = read_event(args.event)
-    result = asyncio.run(_invoke(tpl, args.function, payload, settings))
+    result = asyncio.run(_invoke(tpl, args.function, payload, settings, args.tenant_id))
     sys.stderr.write(result.logs)
     sys.stdout.write(result.payload.decode("utf-8", errors="replace") + "\n")
     return 1 if result.function_error else 0
 
 
 async def _invoke(tpl: template.Template, function: str, payload: bytes,
-                  settings: config.Settings) -> InvocationResult:
+                  settings: config.Settings, tenant_id: str | None) -> InvocationResult:
     spec = tpl.function(function)
     assert spec is not None
     only = dataclasses.replace(tpl, functions={spec.name: spec})  # placed (built) alone
@@ -64,7 +67,7 @@ async def _invoke(tpl: template.Template, function: str, payload: bytes,
                       debug=debug_session(only, settings, _say))
     try:
         runtime_flags.describe_one(runtime, spec.name)
-        return await runtime.invoke(spec.name, payload)
+        return await runtime.invoke(spec.name, payload, tenant_id=tenant_id)
     except AwsError as error:
         raise WorkbenchError(f"{error.error_type}: {error.message}") from None
     finally:

@@ -41,6 +41,7 @@ class NextEvent:
     function_arn: str
     trace_id: str = ""
     client_context: str | None = None
+    tenant_id: str | None = None
 
 
 class RuntimeApiState:
@@ -176,6 +177,8 @@ class _Connection(asyncio.Protocol):
         ]
         if event.client_context:
             headers.append((b"Lambda-Runtime-Client-Context", event.client_context.encode()))
+        if event.tenant_id is not None:  # a tenant-isolated function's: context.tenant_id
+            headers.append((b"Lambda-Runtime-Aws-Tenant-Id", event.tenant_id.encode()))
         self._respond(200, event.payload, headers)
 
     def _post(self, request_id: str, outcome: Outcome) -> None:

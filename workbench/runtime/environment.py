@@ -59,7 +59,7 @@ class Environment:
                  on_log: Callable[[str], None] | None = None,
                  on_change: Callable[[Environment], None] | None = None,
                  spawner: Spawner | None = None, provisioned: bool = False,
-                 host: SandboxHost) -> None:
+                 host: SandboxHost, tenant_id: str | None = None) -> None:
         self.placement = placement
         self.spec = spec = placement.spec
         self.id = f"{spec.name}-{next(_ids)}"
@@ -73,6 +73,9 @@ class Environment:
         self.spawner = spawner or SubprocessSpawner()
         self.provisioned = provisioned
         self.host = host
+        # A tenant-isolated function's environment serves one tenant only, for its life
+        # (Lambda dg, tenant-isolation.html).
+        self.tenant_id = tenant_id
         self.state = "new"  # new -> starting -> idle <-> busy -> dead
         self.pid: int | None = None
         self.init_duration_ms: float | None = None
@@ -292,7 +295,7 @@ class Environment:
         state = self._server.state
         answer = state.expect(request_id)
         state.offer(NextEvent(request_id, payload, deadline_ms, self.arn,
-                              client_context=client_context))
+                              client_context=client_context, tenant_id=self.tenant_id))
         stop_waiting = self._give_up_on(answer, timeout_s)
         try:
             outcome = await answer

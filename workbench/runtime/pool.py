@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -18,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from workbench import config
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION
-from workbench.errors import RequestTooLarge, ResourceNotFound, TooManyRequests, WorkbenchError
+from workbench.errors import (
+    RequestTooLarge,
+    ResourceNotFound,
+    TooManyRequests,
+    ValidationError,
+    WorkbenchError,
+)
 from workbench.runtime.descriptors import NoDescriptors, check_headroom
 from workbench.runtime.environment import Environment
 from workbench.runtime.forkserver import ForkServerSpawner
@@ -34,6 +41,10 @@ if TYPE_CHECKING:
 
 # Lambda's synchronous invocation request limit, as its error message states it.
 MAX_REQUEST_BYTES = 6291456
+# The Invoke API's TenantId: 1 to 256 characters of this pattern (Lambda API reference,
+# Invoke; the service model's TenantId shape).
+TENANT_ID_PATTERN = r"[a-zA-Z0-9\._:\/=+\-@ ]+"
+TENANT_ID_MAX = 256
 
 
 def default_spawner() -> Spawner:
@@ -44,6 +55,37 @@ def default_spawner() -> Spawner:
     if choice != "fork":
         raise WorkbenchError(f"WORKBENCH_SPAWNER must be 'fork' or 'subprocess', not {choice!r}")
     return ForkServerSpawner()
+
+
+def check_tenant(spec: FunctionSpec, tenant_id: str | None) -> None:
+    """A tenant-isolated function needs a tenant ID, any other refuses one; Lambda's
+    errors (Invoke API reference, TenantId; Lambda dg, tenant-isolation-invoke.html)."""
+    if tenant_id is not None:
+        constraint = (
+            "Member must have length greater than or equal to 1" if not tenant_id else
+            f"Member must have length less than or equal to {TENANT_ID_MAX}"
+            if len(tenant_id) > TENANT_ID_MAX else None
+            if re.fullmatch(TENANT_ID_PATTERN, tenant_id) else
+            f"Member must satisfy regular expression pattern: {TENANT_ID_PATTERN}")
+        if constraint is not None:
+            raise ValidationError(f"1 validation error detected: Value '{tenant_id}' at "
+                                  f"'tenantId' failed to satisfy constraint: {constraint}")
+    if spec.tenant_isolation and tenant_id is None:
+        raise ValidationError("The invoked function is enabled with tenancy configuration. "
+                              "Add a valid tenant ID in your request and try again.")
+    if not spec.tenant_isolation and tenant_id is not None:
+        raise ValidationError("The invoked function is not enabled with tenancy "
+                              "configuration. Remove the tenant ID from your request and try "
+                              "again.")
+
+
+def _take_idle(pool: FunctionPool, tenant_id: str | None) -> Environment | None:
+    """The most recently used idle environment of this tenant (None for a function
+    without tenant isolation): environments are never shared between tenants."""
+    for index in range(len(pool.idle) - 1, -1, -1):
+        if pool.idle[index].tenant_id == tenant_id:
+            return pool.idle.pop(index)
+    return None
 
 
 class FunctionPool:
@@ -153,11 +195,13 @@ class Runtime:
     # -- invoke ------------------------------------------------------------------------
 
     async def invoke(self, function: str, payload: bytes, *, request_id: str | None = None,
-                     client_context: str | None = None) -> InvocationResult:
+                     client_context: str | None = None,
+                     tenant_id: str | None = None) -> InvocationResult:
         spec = self.template.function(function)
         if spec is None:
             raise ResourceNotFound(f"Function not found: arn:aws:lambda:{self.region}:"
                                    f"{self.account_id}:function:{function}")
+        check_tenant(spec, tenant_id)
         if len(payload) > MAX_REQUEST_BYTES:
             raise RequestTooLarge(f"Request must be smaller than {MAX_REQUEST_BYTES} bytes "
                                   "for the InvokeFunction operation")
@@ -165,12 +209,12 @@ class Runtime:
         self._admit(pool)  # synchronous: no other invocation can slip in between
         request_id = request_id or str(uuid.uuid4())
         try:
-            env = pool.idle.pop() if pool.idle else None
+            env = _take_idle(pool, tenant_id)
             if env is None:
                 if pool.rebuilding is not None:
                     await pool.rebuilding  # a cold start runs the new build
                 check_headroom(spec.name, starting=1 + self._starting())
-                env = self._new_environment(pool, provisioned=False)
+                env = self._new_environment(pool, provisioned=False, tenant_id=tenant_id)
                 try:
                     await env.start()
                 except InitError:
@@ -209,12 +253,14 @@ class Runtime:
         else:
             pool.idle.append(env)
 
-    def _new_environment(self, pool: FunctionPool, *, provisioned: bool) -> Environment:
+    def _new_environment(self, pool: FunctionPool, *, provisioned: bool,
+                         tenant_id: str | None = None) -> Environment:
         debugged = self.debug_clock(pool.spec.name)
         env = Environment(pool.placement, clock=debugged or self.clock, region=self.region,
                           account_id=self.account_id, extra_env=self.extra_env,
                           spawner=self.debug.spawner() if debugged and self.debug
                           else self.spawner, provisioned=provisioned, host=self.host,
+                          tenant_id=tenant_id,
                           on_change=self.on_environment,
                           on_log=lambda text: self._log(pool.spec.name, text, env.log_stream))
         pool.alive.append(env)

@@ -38,10 +38,11 @@ class EventInvocations:
         self._report = report
         self._pending: dict[asyncio.Task[None], _Pending] = {}
 
-    def submit(self, runtime: Runtime, function: str, payload: bytes, event: object) -> None:
+    def submit(self, runtime: Runtime, function: str, payload: bytes, event: object,
+               tenant_id: str | None = None) -> None:
         pending = _Pending(TraceRecord(time=time.time(), function=function, source="invoke",
                                        event=event, status=ACCEPTED))
-        task = asyncio.ensure_future(self._run(runtime, function, payload, pending))
+        task = asyncio.ensure_future(self._run(runtime, function, payload, pending, tenant_id))
         self._pending[task] = pending
         task.add_done_callback(self._pending.pop)
 
@@ -49,12 +50,12 @@ class EventInvocations:
         return len(self._pending)
 
     async def _run(self, runtime: Runtime, function: str, payload: bytes,
-                   pending: _Pending) -> None:
+                   pending: _Pending, tenant_id: str | None) -> None:
         record = pending.record
         for delay in (*RETRY_DELAYS_S, None):
             try:
                 pending.started = True
-                result = await runtime.invoke(function, payload)
+                result = await runtime.invoke(function, payload, tenant_id=tenant_id)
             except TooManyRequests as error:
                 if delay is None:
                     record.throttled, record.error_type = True, error.error_type

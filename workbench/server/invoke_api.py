@@ -26,7 +26,7 @@ from workbench.errors import (
     Stopped,
     TooManyRequests,
 )
-from workbench.runtime.pool import MAX_REQUEST_BYTES, Runtime
+from workbench.runtime.pool import MAX_REQUEST_BYTES, Runtime, check_tenant
 from workbench.runtime.types import InvocationResult
 from workbench.server import function_names
 from workbench.server.body import read_body
@@ -82,7 +82,8 @@ async def serve(ctx: ServerContext, name: str, scope: Scope, receive: Receive,
             invocation_type=headers.get("x-amz-invocation-type", "RequestResponse"),
             log_type=headers.get("x-amz-log-type", "None"),
             qualifier=query["Qualifier"][-1] if "Qualifier" in query else None,
-            client_context=headers.get("x-amz-client-context"), events=ctx.events)
+            client_context=headers.get("x-amz-client-context"), events=ctx.events,
+            tenant_id=headers.get("x-amz-tenant-id"))
     ctx.report(answer.record, answer.result, answer.status, answer.error)
     out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
     if answer.status != 204:  # a 204 has no Content-Length (RFC 9110, 8.6)
@@ -104,10 +105,10 @@ def error_answer(error: AwsError) -> InvokeAnswer:
 
 async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type: str,
                  log_type: str, qualifier: str | None, client_context: str | None,
-                 events: EventInvocations) -> InvokeAnswer:
+                 events: EventInvocations, tenant_id: str | None = None) -> InvokeAnswer:
     try:
         return await _invoke(runtime, name, payload, invocation_type, log_type, qualifier,
-                             _decode_client_context(client_context), events)
+                             _decode_client_context(client_context), events, tenant_id)
     except AwsError as error:
         answer = error_answer(error)
         if isinstance(error, TooManyRequests | ServiceException):
@@ -123,7 +124,7 @@ async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type
 
 async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: str,
                   log_type: str, qualifier: str | None, client_context: str | None,
-                  events: EventInvocations) -> InvokeAnswer:
+                  events: EventInvocations, tenant_id: str | None) -> InvokeAnswer:
     target = function_names.resolve(name, qualifier, runtime.template, region=runtime.region,
                                     account_id=runtime.account_id)
     spec = target.spec
@@ -133,15 +134,17 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
                                     f"satisfy enum value set: [{', '.join(INVOCATION_TYPES)}]")
     payload = payload or b"{}"  # an invoke without a payload hands the handler {}
     _check_json(payload)
+    check_tenant(spec, tenant_id)  # X-Amz-Tenant-Id: before Event is accepted, too
     if invocation_type == "DryRun":
         return InvokeAnswer(204, b"")
     if invocation_type == "Event":
         # Run in the background; printed, recorded and drained on shutdown by `events`.
-        events.submit(runtime, spec.name, payload, _event(payload))
+        events.submit(runtime, spec.name, payload, _event(payload), tenant_id)
         return InvokeAnswer(ACCEPTED, b"")
     arrival = time.time()
     invocation = asyncio.ensure_future(
-        runtime.invoke(spec.name, payload, client_context=client_context))
+        runtime.invoke(spec.name, payload, client_context=client_context,
+                       tenant_id=tenant_id))
     try:
         result = await asyncio.shield(invocation)
     except asyncio.CancelledError:  # the server is stopping and its grace period is over

@@ -20,6 +20,7 @@ from workbench.errors import (
     ServiceException,
     Stopped,
     TooManyRequests,
+    ValidationError,
 )
 from workbench.gateway import cors, function_urls
 from workbench.gateway import errors as gw
@@ -27,6 +28,7 @@ from workbench.gateway.access import Access
 from workbench.gateway.events import build_event
 from workbench.gateway.http import HttpRequest, HttpResponse
 from workbench.gateway.limits import MAX_PAYLOAD_BYTES, check_limits
+from workbench.gateway.mappings import mapped
 from workbench.gateway.responses import to_http
 from workbench.gateway.routing import RouteMatch, Router
 from workbench.runtime.pool import Runtime
@@ -171,7 +173,8 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
     record = TraceRecord(time=arrival, function=match.route.function,
                          source="apigw-rest" if kind == "rest" else "apigw-http", event=event)
     invocation = asyncio.ensure_future(
-        runtime.invoke(match.route.function, json.dumps(event).encode()))
+        runtime.invoke(match.route.function, json.dumps(event).encode(),
+                       tenant_id=_tenant_id(request, match)))
     try:
         # API Gateway gives up at 29 s; the function itself runs on to its own timeout
         # (asyncio.wait neither cancels it then nor when this request is cancelled). For a
@@ -186,7 +189,7 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
         return _failed(record, fail(gw.LambdaThrottled()))
     except RequestTooLarge:
         return _failed(record, fail(gw.LambdaPayloadTooLarge()))
-    except ServiceException as error:
+    except (ServiceException, ValidationError) as error:  # Lambda's own refusal
         return _service_error(record, fail, error)
     except asyncio.CancelledError:  # the server is stopping and its grace period is over
         return _service_error(record, fail, Stopped(match.route.function))
@@ -218,8 +221,18 @@ def _unrouted(error: gw.GatewayError, request: HttpRequest, router: Router) -> H
     return error.render(kind, api, request)
 
 
+def _tenant_id(request: HttpRequest, match: RouteMatch) -> str | None:
+    """The X-Amz-Tenant-Id a REST integration sends Lambda, mapped from the request
+    (Lambda dg, tenant-isolation-invoke.html); HTTP APIs cannot send one."""
+    mapping = match.route.tenant_id_mapping
+    if mapping is None:
+        return None
+    paths = {f"method.request.path.{k}": v for k, v in (match.path_parameters or {}).items()}
+    return mapped(mapping, request, paths)
+
+
 def _service_error(record: TraceRecord, fail: Callable[[gw.GatewayError], HttpResponse],
-                   error: ServiceException) -> Exchange:
+                   error: AwsError) -> Exchange:
     record.error_type = error.error_type
     failed = _failed(record, fail(gw.LambdaServiceError()))
     failed.error = error

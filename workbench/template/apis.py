@@ -13,7 +13,7 @@ import re
 from workbench.template import http_apis, rest_apis
 from workbench.template.drafts import Draft
 from workbench.template.intrinsics import Unknown
-from workbench.template.specs import HTTP_METHODS, Api, Route
+from workbench.template.specs import HTTP_METHODS, Api, FunctionSpec, Route
 from workbench.template.stack import Stack
 
 REST = "AWS::ApiGateway::RestApi"
@@ -54,7 +54,8 @@ def finish(draft: Draft, by_name: dict[str, str], skipped: dict[str, str],
         routes.append(Route(draft.logical_id, draft.kind, method, path, name,
                             "2.0" if version == "2.0" else "1.0", auth["authorizer"],
                             auth["iam"], auth["scopes"], auth["api_key_required"],
-                            auth["validation"], auth.get("operation_name")))
+                            auth["validation"], auth.get("operation_name"),
+                            auth.get("tenant_id_mapping")))
     return draft.api(), routes
 
 
@@ -72,6 +73,28 @@ def shadowing(routes: list[Route]) -> tuple[list[Route], list[str]]:
                          f"({route.function}): shadowed by the same route of {winner.api_id} "
                          f"({winner.function}), since one port serves every API")
     return [r for r in routes if kept[r.method, r.path] is r], notes
+
+
+def tenancy_notes(routes: list[Route], functions: dict[str, FunctionSpec]) -> list[str]:
+    """Routes Lambda refuses on AWS for want of a tenant ID, or for one it does not
+    take: API Gateway then answers 500 (Lambda dg, tenant-isolation-invoke.html: REST
+    integrations map X-Amz-Tenant-Id; HTTP APIs cannot send it)."""
+    notes = []
+    for route in routes:
+        spec = functions.get(route.function)
+        where = f"{route.method} {route.path} of {route.api_id} -> {route.function}"
+        if spec is None or spec.tenant_isolation == (route.tenant_id_mapping is not None):
+            continue
+        if spec.tenant_isolation:
+            why = ("an HTTP API cannot send Lambda a tenant ID" if route.kind == "http" else
+                   "its integration maps no integration.request.header.X-Amz-Tenant-Id")
+            notes.append(f"fails as on AWS: {where} (TenancyConfig PER_TENANT): {why}, so "
+                         "Lambda refuses every call")
+        else:
+            notes.append(f"fails as on AWS when a tenant ID is sent: {where}: its "
+                         "integration maps X-Amz-Tenant-Id to a function without "
+                         "TenancyConfig, which Lambda refuses")
+    return notes
 
 
 def _path_problem(method: str, path: str) -> str | None:

@@ -103,6 +103,7 @@ def apply_definition(stack: Stack, draft: Draft, definition: openapi.Definition)
         # name an SDK generated from the API gives the call; Method resource,
         # OperationName); an HTTP API route's operationId reaches no event.
         auth["operation_name"] = op.operation_id if draft.kind == "rest" else None
+        auth["tenant_id_mapping"] = op.tenant_id_mapping if draft.kind == "rest" else None
         draft.routes.append((op.method, op.path, op.function, op.payload_version, auth))
     for path, (mock, security) in definition.preflights.items():
         checks = access(security, definition)

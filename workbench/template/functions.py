@@ -24,7 +24,7 @@ LAYER = "AWS::Lambda::LayerVersion"
 # reported once as a resource type).
 READ = {"Handler", "Runtime", "Code", "CodeUri", "MemorySize", "Timeout", "Environment",
         "Layers", "ReservedConcurrentExecutions", "Architectures", "EphemeralStorage",
-        "FunctionName", "PackageType", "Role", "Description", "Tags"}
+        "FunctionName", "PackageType", "Role", "Description", "Tags", "TenancyConfig"}
 
 
 def read(stack: Stack) -> tuple[dict[str, FunctionSpec], dict[str, LayerSpec], dict[str, str]]:
@@ -106,7 +106,17 @@ def _function(stack: Stack, logical_id: str, code: codes.Code,
         function_name=function_name if isinstance(function_name, str) else None,
         url=_url(stack, logical_id, name, function_name),
         aliases=_aliases(stack, name, function_name),
+        tenant_isolation=_tenancy(stack, logical_id),
     )
+
+
+def _tenancy(stack: Stack, logical_id: str) -> bool:
+    config = stack.known(logical_id, "TenancyConfig", {}) or {}
+    mode = config.get("TenantIsolationMode") if isinstance(config, dict) else None
+    if mode not in (None, "PER_TENANT"):  # the API's only value (TenantIsolationMode enum)
+        raise stack.fail(logical_id, "TenancyConfig.TenantIsolationMode",
+                         f"must be PER_TENANT, got {shown(mode)}")
+    return mode == "PER_TENANT"
 
 
 def _code(stack: Stack, logical_id: str) -> codes.Code:

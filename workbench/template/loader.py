@@ -54,6 +54,7 @@ def load(path: Path | str, *, region: str = DEFAULT_REGION,
                             "(AWS::Serverless::Function or AWS::Lambda::Function)")
     routes, shadowed = apis.shadowing(loaded.routes)
     notes = list(dict.fromkeys([*loaded.notes, *shadowed,
+                                *apis.tenancy_notes(routes, loaded.functions),
                                 *resource_lines(loaded.not_emulated)]))
     sources = tuple(dict.fromkeys([*loaded.sources, *values.sources]))
     return Template(path, loaded.functions, loaded.apis, tuple(routes), loaded.layers,

@@ -48,6 +48,7 @@ class Operation:
     security: list[dict[str, list[str]]]
     validation: RequestValidation | None = None
     operation_id: str | None = None
+    tenant_id_mapping: str | None = None
 
 
 @dataclass
@@ -118,7 +119,8 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
                 method, path, function_name_in(integration.get("uri")),
                 str(integration.get("payloadFormatVersion", "2.0" if kind == "http" else "1.0")),
                 list(security), _validation(body, item, operation, validators.get(validator)),
-                str(operation["operationId"]) if operation.get("operationId") else None))
+                str(operation["operationId"]) if operation.get("operationId") else None,
+                tenant_id_mapping(integration.get("requestParameters"))))
         elif kind_of == "mock" and method == "OPTIONS":
             responses = integration.get("responses") or {}
             chosen: dict[str, Any] = (responses.get("default")
@@ -215,6 +217,17 @@ def mock_preflight(status: Any, params: dict[str, Any], templates: Any) -> MockP
     body = (templates or {}).get("application/json") if isinstance(templates, dict) else None
     return MockPreflight(status=int(status) if str(status).isdigit() else 200,
                          headers=headers, body=str(body or ""))
+
+
+def tenant_id_mapping(params: Any) -> str | None:
+    """The value a REST integration maps to `integration.request.header.X-Amz-Tenant-Id`
+    (the same key in OpenAPI's requestParameters and CloudFormation's RequestParameters):
+    how API Gateway names the tenant of a tenant-isolated function (Lambda dg,
+    tenant-isolation-invoke.html)."""
+    for key, value in (params or {}).items() if isinstance(params, dict) else ():
+        if str(key).lower() == "integration.request.header.x-amz-tenant-id":
+            return str(value)
+    return None
 
 
 def gateway_response(status: Any, params: Any, templates: Any) -> GatewayResponse:

@@ -125,7 +125,9 @@ def _rest_methods(stack: Stack, api: str, draft: Draft) -> None:
             {"authorizer": authorizer, "api_key_required": api_key, "iam": auth_type == "AWS_IAM",
              "scopes": tuple(stack.known(method_id, "AuthorizationScopes", []) or ()),
              "validation": _validation(stack, method_id),
-             "operation_name": _operation_name(stack, method_id)}))
+             "operation_name": _operation_name(stack, method_id),
+             "tenant_id_mapping": openapi.tenant_id_mapping(integration.get(
+                 "RequestParameters"))}))
 
 
 def _operation_name(stack: Stack, method_id: str) -> str | None:

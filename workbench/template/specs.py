@@ -152,6 +152,10 @@ class Route:
     # REST: the method's OperationName (an OpenAPI operation's operationId once imported),
     # which the proxy event carries as requestContext.operationName.
     operation_name: str | None = None
+    # REST: the integration request parameter `integration.request.header.X-Amz-Tenant-Id`
+    # as AWS spells it ("method.request.header.x-tenant-id", "'blue'"): the tenant ID API
+    # Gateway sends to a tenant-isolated function (Lambda dg, tenant-isolation-invoke.html).
+    tenant_id_mapping: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,9 @@ class FunctionSpec:
     # The names of its AWS::Lambda::Alias resources (SAM makes one for AutoPublishAlias):
     # with $LATEST, the qualifiers the Invoke API accepts.
     aliases: tuple[str, ...] = ()
+    # TenancyConfig.TenantIsolationMode PER_TENANT: every invocation names a tenant, and
+    # each tenant's execution environments are its own (Lambda dg, tenant-isolation.html).
+    tenant_isolation: bool = False
 
     @property
     def watched_paths(self) -> tuple[Path, ...]:

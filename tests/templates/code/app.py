@@ -12,6 +12,7 @@ def handler(event, context):
         "body": json.dumps({
             "function": context.function_name,
             "stage": (event.get("requestContext") or {}).get("stage"),
+            "tenant": getattr(context, "tenant_id", None),  # TenancyConfig PER_TENANT
             "env": {k: v for k, v in os.environ.items() if k.startswith("CORPUS_")},
         }),
     }
