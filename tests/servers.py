@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
+from botocore.config import Config
 
 from workbench.pytest_plugin import ServerProcess, start_server
 
@@ -30,6 +32,13 @@ def module_server(template: Path, *flags: str) -> Callable[..., Iterator[ServerP
         yield from serve(tmp_path_factory, template, *flags)
 
     return server
+
+
+def lambda_client(server: ServerProcess, read_timeout: float = 60) -> Any:
+    """boto3's Lambda client of the server's Invoke API, without retries."""
+    return boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=Config(retries={"max_attempts": 0}, read_timeout=read_timeout))
 
 
 def answer(response: httpx.Response) -> tuple[int, Any]:

@@ -6,12 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 
-from tests.servers import serve
+from tests.servers import lambda_client, serve
 from workbench.pytest_plugin import ServerProcess
 
 pytestmark = pytest.mark.functional
@@ -25,9 +23,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def lam(server: ServerProcess) -> Any:
-    return boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=Config(retries={"max_attempts": 0}, read_timeout=60))
+    return lambda_client(server)
 
 
 def test_a_10_kb_name_is_a_short_400(server: ServerProcess) -> None:

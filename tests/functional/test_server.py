@@ -11,13 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import psutil
 import pytest
-from botocore.config import Config
 
-from tests.servers import serve
+from tests.servers import lambda_client, serve
 from workbench.pytest_plugin import ServerProcess, start_server, wait_for
 
 pytestmark = pytest.mark.functional
@@ -31,9 +29,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def lam(server: ServerProcess) -> Any:
-    return boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=Config(retries={"max_attempts": 0}, read_timeout=60))
+    return lambda_client(server)
 
 
 def echoed(response: httpx.Response) -> dict[str, Any]:

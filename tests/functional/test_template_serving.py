@@ -12,12 +12,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 
-from tests.servers import serve
+from tests.servers import lambda_client, serve
 from workbench import template
 from workbench.pytest_plugin import ServerProcess, start_server, wait_for
 from workbench.template.values import gather
@@ -99,9 +97,7 @@ def test_the_banner_lists_what_is_not_run_and_not_honoured(
 def test_nested_functions_answer_the_invoke_api_by_their_path(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     for server in serve(tmp_path_factory, CORPUS / "nested/parent.yaml"):
-        lam = boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1",
-                           aws_access_key_id="x", aws_secret_access_key="x",
-                           config=Config(retries={"max_attempts": 0}, read_timeout=60))
+        lam = lambda_client(server)
         answer = lam.invoke(FunctionName="Orders/OrderFunction", Payload=b"{}")
         assert "workbench-orders-fn" in answer["Payload"].read().decode()
 

@@ -10,13 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 
 from tests.cli import workbench
-from tests.servers import answer, serve
+from tests.servers import answer, lambda_client, serve
 from workbench.pytest_plugin import ServerProcess, wait_for
 
 pytestmark = pytest.mark.functional
@@ -34,9 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def lam(server: ServerProcess) -> Any:
-    return boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=Config(retries={"max_attempts": 0}, read_timeout=60))
+    return lambda_client(server)
 
 
 def _refusal(lam: Any, **kwargs: Any) -> tuple[str, str]:
