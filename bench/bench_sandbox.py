@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.bench_core import _measure
+from bench.bench_core import _measure, init_durations
 from workbench import template
 from workbench.pytest_plugin import start_server
 from workbench.runtime.forkserver import ForkServerSpawner
@@ -50,15 +50,7 @@ async def _cold(mode: Mode, spawner: Spawner, samples: int = 15) -> dict[str, ob
     runtime = Runtime(template.load(TEMPLATE), spawner=spawner, mode=mode,
                       say=lambda _: None)
     placement = runtime.pools["Echo"].placement
-    await runtime.start()
-    try:
-        inits = []
-        for _ in range(samples):
-            inits.append((await runtime.invoke("Echo", b"{}")).init_duration_ms or 0.0)
-            await runtime.retire("Echo")
-    finally:
-        await runtime.close()
-        await spawner.close()
+    inits = await init_durations(runtime, samples)
     flags = ("-s",) if placement.launch.site else ("-s", "-S")
     imported = _import_ms(placement.choice.interpreter.path, placement.spec.code_uri, flags)
     init = statistics.median(inits)

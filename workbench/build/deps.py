@@ -19,6 +19,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import psutil
+
 from workbench.build import checks, local_wheels, pip, sizes, slim, vendor
 from workbench.build.errors import BuildError
 from workbench.build.platforms import Target
@@ -133,18 +135,8 @@ def remove_stale(parent: Path, prefix: str) -> None:
     """Folders `<prefix><pid>` left by a build that was killed (its pid is gone)."""
     for stale in parent.glob(f"{prefix}*"):
         pid = stale.name.removeprefix(prefix)
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def requirement_names(requirements: Path) -> set[str]:

@@ -26,7 +26,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.runtime.process import ZYGOTE, pid_alive
+import psutil
+
+from workbench.runtime.process import ZYGOTE
 
 CONTROLLERS = ("memory", "pids", "freezer")
 PREFIX = "lambda-workbench-"
@@ -185,7 +187,7 @@ def remove_stale(parent: Path) -> None:
     """Folders a workbench that is gone left behind: end their processes, remove them."""
     for base in parent.glob(f"{PREFIX}*"):
         owner = base.name[len(PREFIX):].split("-", 1)[0]
-        if owner.isdigit() and pid_alive(int(owner)):
+        if owner.isdigit() and psutil.pid_exists(int(owner)):
             continue
         for child in [*_children(base), base]:
             _kill_members(child)

@@ -186,16 +186,6 @@ def descendants(pid: int) -> list[int]:
         return []
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def kill_tree(pid: int) -> None:
     """Without cgroups: stop the process and every descendant, then SIGKILL them all (a
     stopped process cannot fork meanwhile). The process is a subreaper, so children it

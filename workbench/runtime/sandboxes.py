@@ -22,8 +22,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from workbench.runtime import cgroups
-from workbench.runtime.process import ZYGOTE, Process, kill_tree, pid_alive
+from workbench.runtime.process import ZYGOTE, Process, kill_tree
 
 TMP_ROOT_NAME = "lambda-workbench"
 
@@ -129,5 +131,5 @@ def remove_stale_tmp(shared: Path) -> None:
     """TMPDIR folders of workbenches that are gone (killed without cleaning up)."""
     for folder in shared.iterdir():
         owner = folder.name.split("-", 1)[0]
-        if owner.isdigit() and not pid_alive(int(owner)):
+        if owner.isdigit() and not psutil.pid_exists(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)
