@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -353,3 +354,40 @@ def test_environments_and_their_detached_children_die_with_a_killed_workbench(
     _, alive = psutil.wait_procs([psutil.Process(p) for p in pids if psutil.pid_exists(p)],
                                  timeout=10)
     assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_template_update_during_a_code_rebuild_keeps_the_newer_spec(tmp_path: Path) -> None:
+    """SAM CLI's layout: the template in its functions' CodeUri, so a template edit wakes
+    the code watcher's rebuild (of the spec it had) and the template reload at once. The
+    newer spec wins whichever build ends last, and a function the new template adds is
+    invocable while the changed one's environments are still being stopped."""
+    (tmp_path / "app.py").write_text(
+        "def one(event, context):\n    return 'one'\n\n"
+        "def two(event, context):\n    return 'two'\n")
+    function = ("  {name}:\n    Type: AWS::Serverless::Function\n"
+                "    Properties: {{CodeUri: ., Handler: app.{handler}, Runtime: python3.11}}\n")
+    path = tmp_path / "template.yaml"
+    path.write_text("Resources:\n" + function.format(name="First", handler="one"))
+    before = template.load(path)
+    path.write_text("Resources:\n" + function.format(name="First", handler="two")
+                    + function.format(name="Second", handler="one"))
+    after = template.load(path)
+
+    async def main() -> tuple[str, str, str]:
+        rt = Runtime(before)
+        try:
+            first = (await rt.invoke("First", b"{}")).json()
+            rebuild = asyncio.ensure_future(rt.reload("First"))  # builds `before`'s spec
+            await asyncio.sleep(0)  # it is in its build thread now
+            update = asyncio.ensure_future(rt.update(after))
+            while not update.done():  # Second is unknown until the update, then it runs
+                with contextlib.suppress(ResourceNotFound):
+                    await rt.invoke("Second", b"{}")
+                await asyncio.sleep(0)
+            await asyncio.gather(rebuild, update)
+            second = (await rt.invoke("Second", b"{}")).json()
+            return first, second, (await rt.invoke("First", b"{}")).json()
+        finally:
+            await rt.close()
+
+    assert asyncio.run(main()) == ("one", "one", "two")

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import re
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -141,6 +142,7 @@ class Runtime:
         self.pools = {name: FunctionPool(placements[name], spec)
                       for name, spec in template.functions.items()}
         self.host = SandboxHost()
+        self._placing = threading.Lock()  # one build at a time (see _place)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reaper: asyncio.Task[None] | None = None
 
@@ -319,47 +321,70 @@ class Runtime:
 
     async def update(self, template: Template) -> None:
         """(templates, #14) The template was reloaded: a new function gets a pool, a changed
-        one is retired (its next call is cold, with the new spec), a removed one goes."""
-        old, self.template = self.pools, template
-        self.pools = {}
+        one is retired (its next call is cold, with the new spec), a removed one goes.
+        What changed is built first, in a thread (the server keeps serving the old
+        template meanwhile); then the template and the pools change together, so no call
+        ever sees a function without its pool."""
+        changed = {name: spec for name, spec in template.functions.items()
+                   if name not in self.pools or self.pools[name].source != spec}
+        say = self._threadsafe_say()
+        placed = await asyncio.to_thread(
+            lambda: {name: self._place(spec, say, template) for name, spec in changed.items()})
+        old, pools = self.pools, {}
         for name, spec in template.functions.items():
-            known = old.pop(name, None)
-            pool = self.pools[name] = known or FunctionPool(self._place(spec), spec)
-            if pool.source != spec:
+            pool = old.get(name)
+            if pool is None:
+                pool = FunctionPool(placed[name], spec)
+            elif name in placed:
                 pool.source = spec
-                pool.place(self._place(spec))
+                pool.place(placed[name])
+            pools[name] = pool
+        self.template, self.pools = template, pools
+        for name, pool in pools.items():
+            if name in old and name in placed:
                 await self.retire(name)
-            elif not pool.alive and spec.provisioned_concurrency:
+            elif not pool.alive and pool.spec.provisioned_concurrency:
                 await self._provision(pool)
-        for pool in old.values():  # removed: idle environments stop, busy ones after
-            idle, pool.idle = pool.idle, []
-            for env in pool.alive:
-                env.retired = True
-            await asyncio.gather(*(env.stop() for env in idle))
+        for name, pool in old.items():  # removed: idle environments stop, busy ones after
+            if name not in pools:
+                idle, pool.idle = pool.idle, []
+                for env in pool.alive:
+                    env.retired = True
+                await asyncio.gather(*(env.stop() for env in idle))
 
-    def _place(self, spec: FunctionSpec, say: Callable[[str], None] | None = None) -> Placement:
-        only = dataclasses.replace(self.template, functions={spec.name: spec})
-        return place_all(only, self.mode, strict=self.strict_runtime, build=self.build,
-                         say=say or self.say)[spec.name]
+    def _place(self, spec: FunctionSpec, say: Callable[[str], None] | None = None,
+               template: Template | None = None) -> Placement:
+        """Place (build) one function; one build at a time, as the code watcher's rebuild
+        and a template reload may both want the same `.aws-sam/build` folder."""
+        only = dataclasses.replace(template or self.template, functions={spec.name: spec})
+        with self._placing:
+            return place_all(only, self.mode, strict=self.strict_runtime, build=self.build,
+                             say=say or self.say)[spec.name]
+
+    def _threadsafe_say(self) -> Callable[[str], None]:
+        """`say` for a build thread: the console belongs to the loop."""
+        loop = asyncio.get_running_loop()
+
+        def say(line: str) -> None:
+            loop.call_soon_threadsafe(self.say, line)
+        return say
 
     async def reload(self, function: str) -> None:
         """Its sources changed: build it again (only what changed is redone, with progress),
         then retire its environments, so the next call is cold and runs the new build.
-        Cold starts wait for the build; a build that fails leaves the last one running."""
+        Cold starts wait for the build; a build that fails leaves the last one running; a
+        template reload that placed a newer spec meanwhile keeps it."""
         pool = self.pools[function]
-        loop = asyncio.get_running_loop()
-        pool.rebuilding = built = loop.create_future()
-
-        def say(line: str) -> None:  # the build runs in a thread; the console is the loop's
-            loop.call_soon_threadsafe(self.say, line)
-
+        source = pool.source
+        pool.rebuilding = built = asyncio.get_running_loop().create_future()
         try:
-            placement = await asyncio.to_thread(self._place, pool.source, say)
+            placement = await asyncio.to_thread(self._place, source, self._threadsafe_say())
         except WorkbenchError as error:
             self.say(f"[{function}] build failed, the last build keeps running: {error}")
             return
         else:
-            pool.place(placement)
+            if pool.source is source:
+                pool.place(placement)
         finally:
             pool.rebuilding = None
             built.set_result(None)
