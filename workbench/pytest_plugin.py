@@ -52,7 +52,7 @@ from workbench.replay.run import Summary, parse_speed, replay
 from workbench.runtime.placement import Mode, how_it_ran
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
-from workbench.trace import read_trace
+from workbench.trace import payload_bytes, read_trace
 
 STARTUP_DEADLINE_S = 120.0  # provisioned environments of ML handlers INIT before health
 # "  Function QaFunction: app.handler, 2048 MB, 30 s, build, Python 3.11.7" (server banner)
@@ -181,7 +181,7 @@ def workbench_invoke(request: pytest.FixtureRequest) -> Callable[..., Invocation
         async def main() -> InvocationResult:
             runtime = Runtime(templates.load(Path(template)), keepalive_s=0, mode=mode)
             try:
-                return await runtime.invoke(function, json.dumps(event).encode())
+                return await runtime.invoke(function, payload_bytes(event))
             finally:
                 await runtime.close()
 

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+import orjson
+
 from workbench.errors import WorkbenchError
 
 FORMAT_VERSION = 1
@@ -67,6 +69,17 @@ class TraceRecord:
         if unknown:
             raise ValueError(f"unknown keys {sorted(unknown)}")
         return cls(**data)
+
+
+def payload_bytes(value: Any) -> bytes:
+    """A JSON value as the payload Lambda is handed: compact UTF-8 JSON, as API Gateway
+    sends it. orjson encodes an event in a tenth of json.dumps' time (this is on every
+    request's path); what it refuses (a lone surrogate, an integer past 64 bits) goes
+    through json."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value).encode()
 
 
 def payload_value(payload: bytes) -> Any:

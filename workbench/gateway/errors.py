@@ -8,8 +8,8 @@ HTTP is `render`.
 from __future__ import annotations
 
 import json
-import uuid
 
+from workbench import ids
 from workbench.gateway.custom_responses import Failure, customised
 from workbench.gateway.http import HttpRequest, HttpResponse
 from workbench.template import Api, ApiKind
@@ -37,7 +37,7 @@ class GatewayError(Exception):
         """The answer, with the REST API's customised gateway response when it has one."""
         status, message, error_type = self.rest if kind == "rest" else self.http
         message = self.message if self.message is not None else message
-        request_id = str(uuid.uuid4())
+        request_id = ids.request_id()
         headers = [("Content-Type", "application/json"), *self.headers]
         if kind == "rest":
             headers.append(("x-amzn-RequestId", request_id))

@@ -10,12 +10,11 @@ import base64
 import functools
 import hashlib
 import json
-import os
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from workbench import ids
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from workbench.gateway.http import HttpRequest
 from workbench.gateway.routing import RouteMatch
@@ -37,7 +36,7 @@ def build_event(request: HttpRequest, match: RouteMatch, *,
                 account_id: str = DEFAULT_ACCOUNT_ID, region: str = DEFAULT_REGION,
                 request_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    request_id = request_id or str(uuid.uuid4())
+    request_id = request_id or ids.request_id()
     if match.route.payload_version == "1.0":
         return _rest_event(request, match, account_id, region, request_id, now)
     return _http_event(request, match, account_id, region, request_id, now)
@@ -55,8 +54,14 @@ def short_id(seed: str, length: int) -> str:
 
 
 def _request_time(now: datetime) -> str:
-    # Both payloads format the time as CLF: "09/Apr/2015:12:34:56 +0000".
-    return now.strftime("%d/%b/%Y:%H:%M:%S +0000")
+    # Both payloads format the time as CLF: "09/Apr/2015:12:34:56 +0000"; it changes once
+    # a second, so each second is formatted once (strftime was a tenth of the event).
+    return _clf(now.replace(microsecond=0, tzinfo=None))
+
+
+@functools.lru_cache(maxsize=4)
+def _clf(second: datetime) -> str:
+    return second.strftime("%d/%b/%Y:%H:%M:%S +0000")
 
 
 def _epoch_ms(now: datetime) -> int:
@@ -159,7 +164,7 @@ def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region
             "resourceId": None if http_api else short_id(resource, 6),
             "resourcePath": resource,
             "httpMethod": request.method.upper(),
-            "extendedRequestId": base64.b64encode(os.urandom(12)).decode(),
+            "extendedRequestId": ids.extended_request_id(),
             "requestId": request_id,
             "stage": api.stage,
             "path": stage_path,  # the stage is part of the invoked URL's path

@@ -24,6 +24,7 @@ from typing import Any
 from workbench.gateway.errors import IntegrationFailure
 from workbench.gateway.http import HttpResponse
 from workbench.template import Route
+from workbench.trace import payload_value
 
 V1_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 # A header name is an HTTP token; a value may hold any text but control characters (a CR
@@ -43,12 +44,14 @@ def to_http(payload: bytes, route: Route, *, accept: str | None = None,
             binary_media_types: tuple[str, ...] = ()) -> HttpResponse:
     """`accept` (the request's Accept header) and `binary_media_types` decide, for a REST
     API, whether an `isBase64Encoded` body is decoded; HTTP APIs always decode it."""
-    try:
-        response = json.loads(payload)
-    except ValueError:
-        if route.payload_version == "1.0":
-            raise MalformedResponse() from None
-        response = payload.decode("utf-8", errors="replace")
+    return from_value(payload_value(payload), route, accept=accept,
+                      binary_media_types=binary_media_types)
+
+
+def from_value(response: Any, route: Route, *, accept: str | None = None,
+               binary_media_types: tuple[str, ...] = ()) -> HttpResponse:
+    """`to_http` of a payload already parsed by `payload_value` (JSON, or its text when it
+    is not JSON: for payload 1.0 a malformed response either way, for 2.0 a text body)."""
     if route.payload_version == "2.0":
         return _v2_response(response)
     if not isinstance(response, dict) or not set(response) <= V1_KEYS:

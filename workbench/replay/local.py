@@ -8,7 +8,6 @@ the template's limits. `speed=None` sends as fast as `concurrency` allows.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any, Protocol
 
 from workbench.errors import AwsError, TooManyRequests
 from workbench.runtime.types import InvocationResult
-from workbench.trace import TraceRecord
+from workbench.trace import TraceRecord, payload_bytes
 
 
 class Invoker(Protocol):
@@ -63,7 +62,7 @@ async def _one(runtime: Invoker, record: TraceRecord, started: float) -> Replaye
     sent = time.monotonic()
     replayed = Replayed(record, sent - started, 0.0)
     try:
-        replayed.result = await runtime.invoke(record.function, json.dumps(record.event).encode())
+        replayed.result = await runtime.invoke(record.function, payload_bytes(record.event))
     except TooManyRequests:
         replayed.throttled = True
     except AwsError as error:

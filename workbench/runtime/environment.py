@@ -22,10 +22,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
+from workbench import ids
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from workbench.runtime import errors, logs
 from workbench.runtime.api import NextEvent, Outcome, RuntimeApiServer
@@ -243,7 +243,7 @@ class Environment:
 
     async def invoke(self, payload: bytes, *, request_id: str | None = None,
                      client_context: str | None = None) -> InvocationResult:
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or ids.request_id()
         if self.init_failure is not None:
             return await self._invoke_with_init(payload, request_id, client_context)
         assert self.state == "idle"

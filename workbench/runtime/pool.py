@@ -14,11 +14,10 @@ import dataclasses
 import re
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from workbench import config
+from workbench import config, ids
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION
 from workbench.errors import (
     RequestTooLarge,
@@ -209,7 +208,7 @@ class Runtime:
                                   "for the InvokeFunction operation")
         pool = self.pools[spec.name]
         self._admit(pool)  # synchronous: no other invocation can slip in between
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or ids.request_id()
         try:
             env = _take_idle(pool, tenant_id)
             if env is None:

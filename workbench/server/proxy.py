@@ -8,7 +8,6 @@ malformed response) become its error answers here, rendered by `workbench.gatewa
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,12 +28,12 @@ from workbench.gateway.events import build_event
 from workbench.gateway.http import HttpRequest, HttpResponse
 from workbench.gateway.limits import MAX_PAYLOAD_BYTES, check_limits
 from workbench.gateway.mappings import mapped
-from workbench.gateway.responses import to_http
+from workbench.gateway.responses import from_value
 from workbench.gateway.routing import RouteMatch, Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult
 from workbench.template import Api, ApiKind, MockPreflight, Route
-from workbench.trace import TraceRecord, payload_value
+from workbench.trace import TraceRecord, payload_bytes, payload_value
 
 # API Gateway's integration timeout (REST and HTTP APIs): 29 s.
 INTEGRATION_TIMEOUT_S = 29.0
@@ -173,7 +172,7 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
     record = TraceRecord(time=arrival, function=match.route.function,
                          source="apigw-rest" if kind == "rest" else "apigw-http", event=event)
     invocation = asyncio.ensure_future(
-        runtime.invoke(match.route.function, json.dumps(event).encode(),
+        runtime.invoke(match.route.function, payload_bytes(event),
                        tenant_id=_tenant_id(request, match)))
     try:
         # API Gateway gives up at 29 s; the function itself runs on to its own timeout
@@ -196,16 +195,17 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
     except TimeoutError:
         return _failed(record, fail(gw.IntegrationTimeout()))
     _fill(record, result)
+    record.response = payload_value(result.payload)  # parsed once, for both
     if result.function_error is not None:
         response = fail(gw.IntegrationFailure())
     else:
         try:
-            response = to_http(result.payload, match.route, accept=request.header("Accept"),
-                               binary_media_types=match.api.binary_media_types)
+            response = from_value(record.response, match.route,
+                                  accept=request.header("Accept"),
+                                  binary_media_types=match.api.binary_media_types)
         except gw.GatewayError as error:
             response = fail(error)
     record.status = response.status
-    record.response = payload_value(result.payload)
     return Exchange(response, record, result)
 
 
