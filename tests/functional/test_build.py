@@ -144,6 +144,29 @@ def test_a_layer_with_a_build_method_gets_its_requirements_under_python(
     assert "ContentUri: Lib" in built and "CodeUri: Fn" in built
 
 
+def test_a_layer_with_build_method_makefile_is_made_by_its_makefile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As aws-lambda-builders' custom_make workflow: `make build-<LogicalId>` in a copy of
+    # the source folder, ARTIFACTS_DIR the layer's build folder; cached by the source.
+    isolate_pip(monkeypatch, tmp_path, offline=True)
+    path = function_template(tmp_path / "app", None, layer="makefile")
+    (tmp_path / "app" / "lib" / "Makefile").write_text(
+        "build-Lib:\n\tmkdir -p $(ARTIFACTS_DIR)/python\n"
+        "\tcp made.py $(ARTIFACTS_DIR)/python/\n\ttouch in-the-scratch-copy\n")
+    (tmp_path / "app" / "lib" / "made.py").write_text("MADE = True\n")
+    lines: list[str] = []
+    layer = build(path, lines).layers["Lib"].path  # type: ignore[attr-defined]
+    assert (layer / "python" / "made.py").read_text() == "MADE = True\n"
+    assert not (tmp_path / "app" / "lib" / "in-the-scratch-copy").exists()  # source untouched
+    again: list[str] = []
+    build(path, again)
+    assert any("make build-Lib: cached" in line for line in again), again
+    (tmp_path / "app" / "lib" / "Makefile").write_text("build-Lib:\n\texit 3\n")
+    done = workbench("build", "--template", str(path))
+    assert done.returncode == 2
+    assert "`make build-Lib` failed (exit 2)" in done.stderr, done.stderr
+
+
 def test_an_arm64_function_resolves_aarch64_wheels(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     wheels = isolate_pip(monkeypatch, tmp_path, offline=True)

@@ -4,14 +4,14 @@ A function's folder is its dependencies (linked from the cache) with its code co
 top, as `sam build` lays out /var/task. A layer with `Metadata: BuildMethod: python3.x`
 gets its requirements installed under `python/` with its own files beside them (SAM's
 layout for Python layers, /opt/python on Lambda); a layer without a BuildMethod is copied
-as it is.
+as it is, and one with `BuildMethod: makefile` is made by its Makefile (`makefile.py`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.build import build_inputs, checks, code, deps, elf, sizes
+from workbench.build import build_inputs, checks, code, deps, elf, makefile, sizes
 from workbench.build.errors import BuildError
 from workbench.build.pip import Say
 from workbench.build.platforms import Target
@@ -26,10 +26,14 @@ def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
         say(f"==> layer {spec.logical_id}: copying {spec.content_uri}")
         copied = code.copy_code(spec.content_uri, out)
         return BuiltLayer(spec.logical_id, out, _measure(copied, out))
+    if method == "makefile":
+        say(f"==> layer {spec.logical_id}: makefile build of {spec.content_uri}")
+        makefile.make(spec.logical_id, spec.content_uri, out, say)
+        return BuiltLayer(spec.logical_id, out, sizes.measure(out))
     if method not in SUPPORTED_RUNTIMES:
         raise BuildError(f"layer {spec.logical_id}: Metadata.BuildMethod {method!r} is not "
-                         f"built by the workbench (one of {', '.join(SUPPORTED_RUNTIMES)}, or "
-                         "none to copy the folder as it is)")
+                         f"built by the workbench (one of {', '.join(SUPPORTED_RUNTIMES)}, "
+                         "makefile, or none to copy the folder as it is)")
     architecture = (spec.compatible_architectures or ("x86_64",))[0]
     target = Target(method, architecture)
     say(f"==> layer {spec.logical_id}: {method} build of {spec.content_uri}")
