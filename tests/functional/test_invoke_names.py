@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.servers import lambda_client, serve
+from tests.servers import lambda_client, module_server
 from workbench.pytest_plugin import ServerProcess
 
 pytestmark = pytest.mark.functional
 TEMPLATE = Path(__file__).parent / "apps" / "pressure.yaml"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    yield from serve(tmp_path_factory, TEMPLATE)
+server = module_server(TEMPLATE)
 
 
 @pytest.fixture(scope="module")

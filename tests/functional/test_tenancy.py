@@ -6,7 +6,6 @@ X-Amz-Tenant-Id; an HTTP API cannot send one). Lambda dg, tenant-isolation-invok
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import httpx
 import pytest
 
 from tests.cli import workbench
-from tests.servers import answer, lambda_client, serve
+from tests.servers import answer, lambda_client, module_server
 from workbench.pytest_plugin import ServerProcess, wait_for
 
 pytestmark = pytest.mark.functional
@@ -25,9 +24,7 @@ NOT_ENABLED = ("The invoked function is not enabled with tenancy configuration. 
                "tenant ID from your request and try again.")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    yield from serve(tmp_path_factory, TEMPLATE)
+server = module_server(TEMPLATE)
 
 
 @pytest.fixture(scope="module")
