@@ -16,6 +16,8 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -77,15 +79,8 @@ def ensure(requirements: Path, target: Target, *, slimmed: bool, say: pip.Say) -
         return Installed.load(folder)
     say(f"  dependencies: installing {requirements.name} for {target.describe()}")
     started = time.monotonic()
-    remove_stale(folder.parent, f"{folder.name}.partial-")
-    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
-    try:
+    with staged(folder) as partial:
         installed = _build(requirements, target, slimmed, partial, say)
-        shutil.rmtree(folder, ignore_errors=True)
-        partial.rename(folder)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     installed.path = folder
     say(f"  dependencies: {installed.size.text()} in {time.monotonic() - started:.0f} s")
     return installed
@@ -129,6 +124,22 @@ def _only_for_the_runtime(site: Path, target: Target) -> list[str]:
     return [f"binary modules built for CPython {target.python_version} alone, in "
             f"{', '.join(tops)}: Lambda loads them; run here on another Python, those without "
             "a pure-Python fallback fail to import"]
+
+
+@contextmanager
+def staged(folder: Path) -> Iterator[Path]:
+    """A cache folder made atomically: the block fills the partial folder it is given,
+    which becomes `folder` when the block ends and is removed if it fails; a killed
+    run's partial folders are removed by the next."""
+    remove_stale(folder.parent, f"{folder.name}.partial-")
+    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+    try:
+        yield partial
+        shutil.rmtree(folder, ignore_errors=True)
+        partial.rename(folder)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
 
 
 def remove_stale(parent: Path, prefix: str) -> None:

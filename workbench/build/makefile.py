@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from workbench.build.code import link_tree
-from workbench.build.deps import remove_stale
+from workbench.build.deps import staged
 from workbench.build.errors import BuildError
 from workbench.build.pip import Say
 from workbench.config import cache_dir
@@ -47,26 +47,20 @@ def _run(target: str, makefile: Path, source: Path, folder: Path, say: Say) -> N
     if executable is None:
         raise BuildError(f"BuildMethod makefile needs `make` on PATH to build {target} "
                          "(Debian: apt-get install make)")
-    remove_stale(folder.parent, f"{folder.name}.partial-")
-    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
-    partial.mkdir(parents=True)
     say(f"  make {target} (ARTIFACTS_DIR is the build folder)")
-    try:
-        with tempfile.TemporaryDirectory(prefix="workbench-make-") as scratch:
-            shutil.copytree(source, scratch, symlinks=True, dirs_exist_ok=True,
-                            ignore=lambda here, names: [n for n in names if n in EXCLUDED])
-            done = subprocess.run(
-                [executable, "--makefile", str(makefile), target], cwd=scratch,
-                env={**os.environ, "ARTIFACTS_DIR": str(partial)}, stdin=subprocess.DEVNULL,
-                capture_output=True, text=True, errors="replace", check=False)
+    with staged(folder) as partial, \
+            tempfile.TemporaryDirectory(prefix="workbench-make-") as scratch:
+        partial.mkdir(parents=True)
+        shutil.copytree(source, scratch, symlinks=True, dirs_exist_ok=True,
+                        ignore=lambda here, names: [n for n in names if n in EXCLUDED])
+        done = subprocess.run(
+            [executable, "--makefile", str(makefile), target], cwd=scratch,
+            env={**os.environ, "ARTIFACTS_DIR": str(partial)}, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, errors="replace", check=False)
         if done.returncode != 0:
             last = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
             raise BuildError(f"`make {target}` failed (exit {done.returncode}): {last} "
                              f"(Makefile {makefile})")
-        partial.rename(folder)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
 
 
 def _key(target: str, source: Path) -> str:
