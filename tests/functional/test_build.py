@@ -165,6 +165,10 @@ def test_a_layer_with_build_method_makefile_is_made_by_its_makefile(
     done = workbench("build", "--template", str(path))
     assert done.returncode == 2
     assert "`make build-Lib` failed (exit 2)" in done.stderr, done.stderr
+    (tmp_path / "app" / "lib" / "Makefile").unlink()
+    done = workbench("build", "--template", str(path))
+    assert done.returncode == 2
+    assert "BuildMethod makefile needs" in done.stderr and "no such file" in done.stderr
 
 
 def test_an_arm64_function_resolves_aarch64_wheels(tmp_path: Path,
