@@ -60,10 +60,13 @@ def install(requirements: Path, target: Target, dest: Path, *, find_links: list[
         requirement = missing.group(1)
         tried.add(requirement)
         if not sdist.build_wheel(requirement, target, find_links[0], say):
+            versions = _versions(output)
+            # No version at all (of a wheel that fits, or of an sdist): most often a typo.
+            hint = "check its name: pip found no version of it that fits" \
+                if versions == "none" else "pin a version that has one"
             raise BuildError(f"{requirements}: {requirement} has no wheel for "
                              f"{target.describe()} and no sdist to build one from "
-                             f"(tags tried: {_tags(target)}; versions seen: "
-                             f"{_versions(output)}): pin a version that has one")
+                             f"(tags tried: {_tags(target)}; versions seen: {versions}): {hint}")
 
 
 def download(requirement: str, target: Target, dest: Path, say: Say) -> Path:
