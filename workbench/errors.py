@@ -85,6 +85,24 @@ class Stopped(ServiceException):
                          "(its shutdown grace period ended)")
 
 
+class ResourceConflict(AwsError):
+    status = 409
+    error_type = "ResourceConflictException"
+
+
+class NotBuilt(ResourceConflict):
+    """A function whose build failed (serve runs the others): Lambda's answer to an invoke
+    of a function in state Failed, which it never runs (Lambda dg, functions-states.html;
+    the message as LocalStack gives it, its docs' "Function in Failed state"). `reason` is
+    the build's one-line error, for the console (Lambda's StateReason)."""
+
+    def __init__(self, function: str, reason: str) -> None:
+        super().__init__("The operation cannot be performed at this time. The function is "
+                         "currently in the following state: Failed")
+        self.function = function
+        self.reason = reason
+
+
 class TooManyRequests(AwsError):
     """Throttled: reserved or account concurrency exhausted. Lambda never queues a sync invoke."""
 

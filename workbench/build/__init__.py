@@ -11,7 +11,10 @@ The flow of `build_template`, for the functions asked for (all by default):
              (`built_template`: every path in it valid from there)
 A template that is itself a build's output (`.aws-sam/build/template.yaml`) is taken as
 built (`prebuilt`), as `sam local` takes it.
-A failure anywhere raises `BuildError` (one line) and leaves the previous build as it was.
+A failure anywhere raises `BuildError` (one line) and leaves the previous build as it was;
+with `keep_going` (what `serve` asks for) a function whose build (or one of its layers')
+fails is left out instead, its one-line error in `BuildResult.failed`, and the others are
+swapped in; only when none builds is that an error.
 A function over Lambda's size limit is still built (it runs here), with `problems` set.
 """
 
@@ -39,7 +42,7 @@ def default_build_dir(template: Template) -> Path:
 
 def build_template(template: Template, functions: Iterable[str] | None = None, *,
                    slim: bool = True, say: Say = print,
-                   build_dir: Path | None = None) -> BuildResult:
+                   build_dir: Path | None = None, keep_going: bool = False) -> BuildResult:
     specs = _selected(template, functions)
     if build_dir is None and prebuilt.is_build_output(template):
         result = prebuilt.take(template, specs, say)
@@ -52,19 +55,52 @@ def build_template(template: Template, functions: Iterable[str] | None = None, *
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
     try:
-        layers: dict[str, BuiltLayer] = {}
+        layers: dict[str, BuiltLayer | BuildError] = {}
+        built: dict[str, BuiltFunction] = {}
+        failed: dict[str, str] = {}
         for spec in specs:
-            for layer_id in spec.layer_ids:
-                if layer_id not in layers:
-                    layers[layer_id] = assemble.layer(template.layers[layer_id], stage,
-                                                      slim=slim, say=say)
-        built = {spec.name: assemble.function(spec, [layers[i] for i in spec.layer_ids],
-                                              stage, slim=slim, say=say) for spec in specs}
-        result = _swap(template, stage, build_dir, built, layers)
+            try:
+                built[spec.name] = _function(template, spec, layers, stage, slim, say)
+            except BuildError as error:
+                if not keep_going:
+                    raise
+                failed[spec.name] = str(error)
+        if failed and not built:
+            raise _nothing_built(failed)
+        result = _swap(template, stage, build_dir, built,
+                       {i: layer for i, layer in layers.items()
+                        if isinstance(layer, BuiltLayer)}, failed)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     _report(result, say)
     return result
+
+
+def _function(template: Template, spec: FunctionSpec, layers: dict[str, BuiltLayer | BuildError],
+              stage: Path, slim: bool, say: Say) -> BuiltFunction:
+    """One function, with its layers: each layer is built once (and fails once) for all
+    the functions that use it."""
+    own = []
+    for layer_id in spec.layer_ids:
+        if layer_id not in layers:
+            try:
+                layers[layer_id] = assemble.layer(template.layers[layer_id], stage,
+                                                  slim=slim, say=say)
+            except BuildError as error:
+                layers[layer_id] = error
+        layer = layers[layer_id]
+        if isinstance(layer, BuildError):
+            raise layer
+        own.append(layer)
+    return assemble.function(spec, own, stage, slim=slim, say=say)
+
+
+def _nothing_built(failed: dict[str, str]) -> BuildError:
+    """Every function's build failed: one line (the error itself when there is one)."""
+    if len(failed) == 1:
+        return BuildError(next(iter(failed.values())))
+    return BuildError("no function could be built: " +
+                      "; ".join(f"{name}: {error}" for name, error in failed.items()))
 
 
 def _report(result: BuildResult, say: Say) -> None:
@@ -90,7 +126,8 @@ def _selected(template: Template, names: Iterable[str] | None) -> list[FunctionS
 
 
 def _swap(template: Template, stage: Path, build_dir: Path,
-          functions: dict[str, BuiltFunction], layers: dict[str, BuiltLayer]) -> BuildResult:
+          functions: dict[str, BuiltFunction], layers: dict[str, BuiltLayer],
+          failed: dict[str, str]) -> BuildResult:
     """Move the staged folders into place; the result names their final paths."""
     def place(logical_id: str) -> Path:
         final = build_dir / logical_id
@@ -107,4 +144,4 @@ def _swap(template: Template, stage: Path, build_dir: Path,
                                         for i in template.functions[name].layer_ids))
              for name, f in functions.items()}
     path = built_template.write(template.path, build_dir, set(moved) | set(moved_layers))
-    return BuildResult(build_dir, path, moved, moved_layers)
+    return BuildResult(build_dir, path, moved, moved_layers, failed)

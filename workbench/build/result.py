@@ -82,10 +82,13 @@ class BuildResult:
     template: Path  # .aws-sam/build/template.yaml
     functions: dict[str, BuiltFunction]
     layers: dict[str, BuiltLayer]
+    # Functions left out by a `keep_going` build: the build's one-line error for each.
+    failed: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"build_dir": str(self.build_dir), "template": str(self.template),
                 "functions": {n: f.to_dict() for n, f in self.functions.items()},
                 "layers": {n: {"path": str(layer.path), "unzipped": layer.size.unzipped,
                                "zipped": layer.size.zipped, "notes": list(layer.notes)}
-                           for n, layer in self.layers.items()}}
+                           for n, layer in self.layers.items()},
+                "failed": self.failed}

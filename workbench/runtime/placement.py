@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from workbench.runtime import interpreters, runtime_libs
 from workbench.runtime.interpreters import Choice
@@ -77,18 +77,30 @@ def place(spec: FunctionSpec, mode: Mode = "build", *, strict: bool = False,
     return Placement(run_spec, launch, choice, runtime_dir)
 
 
+class Placed(NamedTuple):
+    placements: dict[str, Placement]
+    # With keep_going: the functions whose build failed (not placed), each with the
+    # build's one-line error.
+    not_built: dict[str, str]
+
+
 def place_all(template: Template, mode: Mode = "build", *, strict: bool = False,
-              build: bool = True, say: Callable[[str], None] = print) -> dict[str, Placement]:
+              build: bool = True, keep_going: bool = False,
+              say: Callable[[str], None] = print) -> Placed:
     """Every function of the template, placed. In build mode they are built first
     (`workbench.build`: .aws-sam/build as `sam build` lays it out, cached by what each
     part is built from, so an unchanged function costs a fraction of a second) and run
-    from there; `build=False` runs the sources themselves, still in isolation."""
+    from there; `build=False` runs the sources themselves, still in isolation. A failed
+    build raises its BuildError, or with `keep_going` leaves that function out (unless
+    every function failed)."""
     if mode == "dev-venv" or not build or not template.functions:
-        return {name: place(spec, mode, strict=strict, say=say)
-                for name, spec in template.functions.items()}
+        return Placed({name: place(spec, mode, strict=strict, say=say)
+                       for name, spec in template.functions.items()}, {})
     from workbench.build import build_template
 
-    built = build_template(template, list(template.functions), say=say).functions
-    return {name: place(spec, mode, strict=strict, code=built[name].task_root,
-                        layers=built[name].layers, say=say)
-            for name, spec in template.functions.items()}
+    result = build_template(template, list(template.functions), say=say, keep_going=keep_going)
+    built = result.functions
+    return Placed({name: place(spec, mode, strict=strict, code=built[name].task_root,
+                               layers=built[name].layers, say=say)
+                   for name, spec in template.functions.items() if name in built},
+                  dict(result.failed))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from workbench import config, ids
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_KEEPALIVE_S, DEFAULT_REGION
 from workbench.errors import (
+    NotBuilt,
     RequestTooLarge,
     ResourceNotFound,
     TooManyRequests,
@@ -30,7 +31,7 @@ from workbench.runtime.descriptors import NoDescriptors, check_headroom
 from workbench.runtime.environment import Environment
 from workbench.runtime.forkserver import ForkServerSpawner
 from workbench.runtime.logstore import LogStore
-from workbench.runtime.placement import Mode, Placement, place_all
+from workbench.runtime.placement import Mode, Placed, Placement, place_all
 from workbench.runtime.process import Spawner, SubprocessSpawner
 from workbench.runtime.sandboxes import SandboxHost
 from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
@@ -114,7 +115,7 @@ class Runtime:
                  extra_env: dict[str, str] | None = None, mode: Mode | None = None,
                  strict_runtime: bool | None = None,
                  placements: dict[str, Placement] | None = None, build: bool = True,
-                 say: Callable[[str], None] = print) -> None:
+                 keep_going: bool = False, say: Callable[[str], None] = print) -> None:
         # `template` holds the sources (what hot reload watches); each pool's placement
         # names what runs (the build, or the sources), on which interpreter.
         self.template = template
@@ -136,10 +137,15 @@ class Runtime:
             else strict_runtime
         self.say = say
         self.build = build  # build mode: run each function from its build (else its sources)
-        placements = placements or place_all(template, self.mode, strict=self.strict_runtime,
-                                             build=build, say=say)
-        self.pools = {name: FunctionPool(placements[name], spec)
-                      for name, spec in template.functions.items()}
+        # keep_going (serve): a function whose build fails gets no pool; `not_built` says
+        # why, and invoking it is Lambda's error for a function in state Failed.
+        placed = place_all(template, self.mode, strict=self.strict_runtime, build=build,
+                           keep_going=keep_going, say=say) if placements is None \
+            else Placed(placements, {})
+        self.not_built = placed.not_built
+        self.pools = {name: FunctionPool(placed.placements[name], spec)
+                      for name, spec in template.functions.items()
+                      if name in placed.placements}
         self.host = SandboxHost()
         self._placing = threading.Lock()  # one build at a time (see _place)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -206,7 +212,9 @@ class Runtime:
         if len(payload) > MAX_REQUEST_BYTES:
             raise RequestTooLarge(f"Request must be smaller than {MAX_REQUEST_BYTES} bytes "
                                   "for the InvokeFunction operation")
-        pool = self.pools[spec.name]
+        pool = self.pools.get(spec.name)
+        if pool is None:
+            raise self.not_built_error(spec.name)
         self._admit(pool)  # synchronous: no other invocation can slip in between
         request_id = request_id or ids.request_id()
         try:
@@ -230,6 +238,9 @@ class Runtime:
                 await self._release(pool, env)
         finally:
             pool.in_flight -= 1
+
+    def not_built_error(self, function: str) -> NotBuilt:
+        return NotBuilt(function, self.not_built.get(function, "not built"))
 
     def _starting(self) -> int:
         return sum(env.state in ("new", "starting") for pool in self.pools.values()
@@ -323,22 +334,27 @@ class Runtime:
         one is retired (its next call is cold, with the new spec), a removed one goes.
         What changed is built first, in a thread (the server keeps serving the old
         template meanwhile); then the template and the pools change together, so no call
-        ever sees a function without its pool."""
+        ever sees a function without its pool. A build that fails leaves the last one
+        running, or the function not built (and not run) if it had none."""
         changed = {name: spec for name, spec in template.functions.items()
                    if name not in self.pools or self.pools[name].source != spec}
-        say = self._threadsafe_say()
-        placed = await asyncio.to_thread(
-            lambda: {name: self._place(spec, say, template) for name, spec in changed.items()})
+        placed, failed = await asyncio.to_thread(self._place_each, changed,
+                                                 self._threadsafe_say(), template)
         old, pools = self.pools, {}
         for name, spec in template.functions.items():
             pool = old.get(name)
-            if pool is None:
+            if pool is None and name in placed:
                 pool = FunctionPool(placed[name], spec)
-            elif name in placed:
+            elif pool is not None and name in placed:
                 pool.source = spec
                 pool.place(placed[name])
-            pools[name] = pool
+            if pool is not None:
+                pools[name] = pool
         self.template, self.pools = template, pools
+        self.not_built = {name: error for name, error in failed.items() if name not in pools}
+        for name, error in failed.items():
+            self.say(f"[{name}] build failed, "
+                     f"{'the last build keeps running' if name in pools else 'not run'}: {error}")
         for name, pool in pools.items():
             if name in old and name in placed:
                 await self.retire(name)
@@ -358,7 +374,17 @@ class Runtime:
         only = dataclasses.replace(template or self.template, functions={spec.name: spec})
         with self._placing:
             return place_all(only, self.mode, strict=self.strict_runtime, build=self.build,
-                             say=say or self.say)[spec.name]
+                             say=say or self.say).placements[spec.name]
+
+    def _place_each(self, specs: dict[str, FunctionSpec], say: Callable[[str], None],
+                    template: Template) -> Placed:
+        placed, failed = {}, {}
+        for name, spec in specs.items():
+            try:
+                placed[name] = self._place(spec, say, template)
+            except WorkbenchError as error:
+                failed[name] = str(error)
+        return Placed(placed, failed)
 
     def _threadsafe_say(self) -> Callable[[str], None]:
         """`say` for a build thread: the console belongs to the loop."""
@@ -373,7 +399,9 @@ class Runtime:
         then retire its environments, so the next call is cold and runs the new build.
         Cold starts wait for the build; a build that fails leaves the last one running; a
         template reload that placed a newer spec meanwhile keeps it."""
-        pool = self.pools[function]
+        pool = self.pools.get(function)
+        if pool is None:
+            return await self._build_again(function)
         source = pool.source
         pool.rebuilding = built = asyncio.get_running_loop().create_future()
         try:
@@ -388,6 +416,20 @@ class Runtime:
             pool.rebuilding = None
             built.set_result(None)
         await self.retire(function)
+
+    async def _build_again(self, function: str) -> None:
+        """A function whose build failed, its sources changed: if it builds now, it runs."""
+        spec = self.template.functions[function]
+        try:
+            placement = await asyncio.to_thread(self._place, spec, self._threadsafe_say())
+        except WorkbenchError as error:
+            self.not_built[function] = str(error)
+            self.say(f"[{function}] build failed, not run: {error}")
+            return
+        if self.template.functions.get(function) is spec and function not in self.pools:
+            self.not_built.pop(function, None)
+            self.pools[function] = pool = FunctionPool(placement, spec)
+            await self._provision(pool)
 
     def environments(self) -> list[dict[str, Any]]:
         return [env.describe() for pool in self.pools.values() for env in pool.alive]

@@ -50,6 +50,7 @@ def create_app(settings: Settings, *, record_dir: Path | None = None,
                       account_concurrency=settings.account_concurrency,
                       on_environment=dashboard.environment, mode=settings.mode,
                       strict_runtime=settings.strict_runtime, say=console.note,
+                      keep_going=True,  # one function's failed build leaves the rest serving
                       debug=debug_session(template, settings, console.note))
     ctx = ServerContext(settings, template, runtime, Router(template),
                         _access(settings, template, runtime), console,
@@ -85,7 +86,8 @@ class DevApp:
         ctx = self.context
         ctx.console.banner(ctx.template, f"http://{ctx.settings.host}:{ctx.settings.port}",
                            ctx.settings.region,
-                           {name: pool.placement for name, pool in ctx.runtime.pools.items()})
+                           {name: pool.placement for name, pool in ctx.runtime.pools.items()},
+                           ctx.runtime.not_built)
         await ctx.runtime.start()
         watchers = []
         if ctx.settings.hot_reload:

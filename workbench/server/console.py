@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from workbench.config import DEFAULT_REGION
-from workbench.errors import AwsError
+from workbench.errors import AwsError, NotBuilt
 from workbench.gateway import banner as gateway_banner
 from workbench.runtime.placement import Placement
 from workbench.runtime.types import InvocationResult
@@ -34,7 +34,8 @@ class Console:
         self._pending: list[str] = []
 
     def banner(self, template: Template, base_url: str, region: str = DEFAULT_REGION,
-               placements: dict[str, Placement] | None = None) -> None:
+               placements: dict[str, Placement] | None = None,
+               not_built: dict[str, str] | None = None) -> None:
         lines = [f"Lambda Workbench serving {template.path} on {base_url}"]
         for route in template.routes:
             api = template.apis[route.api_id]
@@ -52,11 +53,15 @@ class Console:
             placement = (placements or {}).get(spec.name)
             if placement is not None:
                 notes.append(placement.summary)
+            elif spec.name in (not_built or {}):
+                notes.append("not built")
             extra = f", {', '.join(notes)}" if notes else ""
             lines.append(f"  Function {spec.name}: {spec.handler}, {spec.memory_mb} MB, "
                          f"{spec.timeout_s:g} s{extra}")
         lines += gateway_banner.lines(template, base_url, region)
         lines.extend(template_lines(template))
+        lines += [f"  not run: {name}: its build failed: {error}"
+                  for name, error in (not_built or {}).items()]
         lines += _placement_lines(placements or {})
         self._write("\n".join(lines) + "\n")
 
@@ -74,7 +79,9 @@ class Console:
 
     def failed(self, function: str, status: int, error: AwsError) -> None:
         """Lambda's own failure (the function never ran): one line, never a traceback."""
-        self._write(f"[{function}] {error.error_type} -> {status}: {error.message}\n")
+        why = f"its build failed: {error.reason}" if isinstance(error, NotBuilt) else \
+            error.message
+        self._write(f"[{function}] {error.error_type} -> {status}: {why}\n")
 
     def stopping(self, in_flight: int, grace_s: float) -> None:
         self._write(f"Stopping: {in_flight} request{'s' if in_flight != 1 else ''} in flight "

@@ -24,7 +24,9 @@ def build(ctx: ServerContext,
 
     @app.get("/_workbench/health")
     async def health() -> dict[str, object]:
-        return {"status": "ok", "functions": sorted(ctx.template.functions)}
+        # not_built: the functions whose build failed (not run), with the build's error.
+        return {"status": "ok", "functions": sorted(ctx.template.functions),
+                "not_built": dict(ctx.runtime.not_built)}
 
     @app.get("/_workbench/environments")
     async def environments() -> list[dict[str, object]]:

@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from workbench.errors import (
     AwsError,
     InvalidRequestContent,
+    NotBuilt,
     RequestTooLarge,
     ServiceException,
     Stopped,
@@ -111,7 +112,7 @@ async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type
                              _decode_client_context(client_context), events, tenant_id)
     except AwsError as error:
         answer = error_answer(error)
-        if isinstance(error, TooManyRequests | ServiceException):
+        if isinstance(error, TooManyRequests | ServiceException | NotBuilt):
             spec = runtime.template.function(name)
             answer.record = TraceRecord(
                 time=time.time(), function=spec.name if spec else name, source="invoke",
@@ -135,6 +136,10 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
     payload = payload or b"{}"  # an invoke without a payload hands the handler {}
     _check_json(payload)
     check_tenant(spec, tenant_id)  # X-Amz-Tenant-Id: before Event is accepted, too
+    if spec.name in runtime.not_built:
+        # Its build failed: Lambda refuses every invocation type of a function in state
+        # Failed (ResourceConflictException, 409; Invoke API reference, Errors).
+        raise runtime.not_built_error(spec.name)
     if invocation_type == "DryRun":
         return InvokeAnswer(204, b"")
     if invocation_type == "Event":

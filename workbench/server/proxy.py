@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from workbench.debug.clock import within
 from workbench.errors import (
     AwsError,
+    NotBuilt,
     RequestTooLarge,
     ServiceException,
     Stopped,
@@ -188,7 +189,10 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
         return _failed(record, fail(gw.LambdaThrottled()))
     except RequestTooLarge:
         return _failed(record, fail(gw.LambdaPayloadTooLarge()))
-    except (ServiceException, ValidationError) as error:  # Lambda's own refusal
+    except (ServiceException, ValidationError, NotBuilt) as error:  # Lambda's own refusal
+        # "If the Lambda API rejects the invocation request, API Gateway returns a 500"
+        # (Lambda dg, services-apigateway-errors.html): a function whose build failed
+        # (ResourceConflictException) too, REST and HTTP APIs alike.
         return _service_error(record, fail, error)
     except asyncio.CancelledError:  # the server is stopping and its grace period is over
         return _service_error(record, fail, Stopped(match.route.function))

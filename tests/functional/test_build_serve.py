@@ -1,0 +1,155 @@
+"""`workbench serve` when one function's build fails: that function is not run (the banner,
+/_workbench/health and every request to it say so, as AWS answers for a function in state
+Failed), the others serve; fixing it with hot reload on serves it; when nothing builds,
+serve is one line and exit 2. `workbench build` still fails on any failed function.
+
+pip runs with the machine's own configuration (as `serve` does for a user): a requirement
+that exists on no index fails in a few seconds, and nothing is cached for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.cli import workbench
+from tests.servers import answer, lambda_client
+from workbench.pytest_plugin import ServerProcess, start_server, wait_for
+
+pytestmark = pytest.mark.functional
+
+MISSING = "no-such-package-wbtest==1.0"  # on no index (PyPI answers 404 at once)
+HANDLER = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n"
+FUNCTION = """\
+  {name}:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {name}
+      Handler: app.handler
+      Runtime: python3.11
+{layers}      Events:
+        Rest: {{Type: Api, Properties: {{Path: /{name}, Method: get}}}}
+        Http: {{Type: HttpApi, Properties: {{Path: /http/{name}, Method: get}}}}
+"""
+LAYER = """\
+  Lib:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: lib}
+    Metadata: {BuildMethod: python3.11}
+"""
+
+
+def app(root: Path, broken: dict[str, str], layered: tuple[str, ...] = ()) -> Path:
+    """A template with a function per name in `broken` (its requirements.txt, or "" for
+    none); the `layered` ones use a layer whose requirements name MISSING."""
+    resources = LAYER if layered else ""
+    for name, requirements in broken.items():
+        (root / name).mkdir(parents=True)
+        (root / name / "app.py").write_text(HANDLER)
+        if requirements:
+            (root / name / "requirements.txt").write_text(requirements)
+        layers = "      Layers: [!Ref Lib]\n" if name in layered else ""
+        resources += FUNCTION.format(name=name, layers=layers)
+    if layered:
+        (root / "lib").mkdir()
+        (root / "lib" / "requirements.txt").write_text(MISSING + "\n")
+    path = root / "template.yaml"
+    path.write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n" + resources)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    root = tmp_path_factory.mktemp("partly-broken")
+    path = app(root / "app", {"Good": "", "Broken": MISSING + "\n", "Layered": ""},
+               layered=("Layered",))
+    running = start_server(path, root / "serve.log", "--no-reload")
+    yield running
+    running.stop()
+
+
+def test_the_functions_that_build_serve(http: httpx.Client) -> None:
+    assert http.get("/Good").text == "ok"
+    assert http.get("/http/Good").text == "ok"
+
+
+@pytest.mark.parametrize("function", ["Broken", "Layered"])
+def test_a_route_to_a_function_not_built_is_api_gateways_answer(http: httpx.Client,
+                                                                function: str) -> None:
+    # Lambda rejects the invocation, so API Gateway answers 500 (REST and HTTP APIs).
+    assert answer(http.get(f"/{function}")) == (500, {"message": "Internal server error"})
+    assert answer(http.get(f"/http/{function}")) == (500, {"message": "Internal Server Error"})
+
+
+@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event", "DryRun"])
+def test_the_invoke_api_answers_as_for_a_function_in_state_failed(
+        server: ServerProcess, invocation_type: str) -> None:
+    with pytest.raises(ClientError) as caught:
+        lambda_client(server).invoke(FunctionName="Broken", InvocationType=invocation_type,
+                                     Payload=b"{}")
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert error["Error"]["Code"] == "ResourceConflictException"
+    assert error["Error"]["Message"] == ("The operation cannot be performed at this time. The "
+                                         "function is currently in the following state: Failed")
+    assert error["Type"] == "User"
+
+
+def test_health_lists_each_function_not_built_with_its_builds_error(
+        http: httpx.Client) -> None:
+    health = http.get("/_workbench/health").json()
+    assert health["functions"] == ["Broken", "Good", "Layered"]
+    assert set(health["not_built"]) == {"Broken", "Layered"}
+    assert MISSING in health["not_built"]["Broken"]
+    assert "Broken/requirements.txt" in health["not_built"]["Broken"]
+    assert "lib/requirements.txt" in health["not_built"]["Layered"]
+
+
+def test_the_banner_and_the_console_say_it_in_one_line(server: ServerProcess,
+                                                      http: httpx.Client) -> None:
+    http.get("/Broken")
+    lines = wait_for(lambda: [line for line in server.output().splitlines()
+                              if line.startswith("[Broken] ResourceConflictException")],
+                     what="the console line of a request to Broken")
+    assert lines[0].startswith("[Broken] ResourceConflictException -> 500: its build "
+                               "failed: ") and MISSING in lines[0]
+    output = server.output().splitlines()
+    (banner,) = [line for line in output if line.startswith("  not run: Broken:")]
+    assert banner.startswith("  not run: Broken: its build failed: ") and MISSING in banner
+    assert any(line.startswith("  Function Broken:") and line.endswith(", not built")
+               for line in output)
+    assert not any("Traceback" in line for line in output)
+
+
+def test_fixing_the_requirements_serves_it_with_hot_reload(tmp_path: Path) -> None:
+    path = app(tmp_path / "app", {"Good": "", "Broken": MISSING + "\n"})
+    running = start_server(path, tmp_path / "serve.log")
+    try:
+        with httpx.Client(base_url=running.url, timeout=60) as http:
+            assert http.get("/Broken").status_code == 500
+            (path.parent / "Broken" / "requirements.txt").write_text("# nothing needed\n")
+            wait_for(lambda: http.get("/Broken").status_code == 200, 120,
+                     "Broken to serve after its requirements were fixed")
+            assert http.get("/_workbench/health").json()["not_built"] == {}
+            assert http.get("/Good").text == "ok"
+    finally:
+        running.stop()
+
+
+def test_nothing_built_is_one_line_and_exit_2_while_build_fails_on_any(
+        tmp_path: Path) -> None:
+    path = app(tmp_path / "app", {"One": MISSING + "\n", "Two": "not a requirement!\n"})
+    done = workbench("serve", "--template", str(path), "--port", "0", "--no-reload")
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("workbench: no function could be built: One: ") and MISSING in line
+    assert "; Two: " in line and "not a requirement!" in line
+    (path.parent / "One" / "requirements.txt").unlink()  # One builds now, Two does not
+    done = workbench("build", "--template", str(path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "Two/requirements.txt" in line
