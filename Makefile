@@ -10,7 +10,9 @@ VENV_STAMP := $(VENV)/.built-$(VENV_KEY)
 
 .PHONY: dev test bench venv models build profiles lint clean localstack browser
 
-dev: build
+# serve builds every function itself (the same cached build as `make build`): one that
+# fails is listed as not run and the others serve, where `workbench build` would stop here.
+dev: models
 	$(BIN)/workbench serve
 
 test: build browser

@@ -131,11 +131,20 @@ def test_fixing_the_requirements_serves_it_with_hot_reload(tmp_path: Path) -> No
     try:
         with httpx.Client(base_url=running.url, timeout=60) as http:
             assert http.get("/Broken").status_code == 500
-            (path.parent / "Broken" / "requirements.txt").write_text("# nothing needed\n")
+            requirements = path.parent / "Broken" / "requirements.txt"
+            requirements.write_text("still-no-such-package-wbtest==2.0\n")
+            wait_for(lambda: "still-no-such-package-wbtest" in str(
+                http.get("/_workbench/health").json()["not_built"]), 120,
+                     "the second failed build")
+            assert "[Broken] build failed, not run: " in running.output()
+            assert "[Broken] code changed" not in running.output()
+            requirements.write_text("# nothing needed\n")
             wait_for(lambda: http.get("/Broken").status_code == 200, 120,
                      "Broken to serve after its requirements were fixed")
             assert http.get("/_workbench/health").json()["not_built"] == {}
             assert http.get("/Good").text == "ok"
+            wait_for(lambda: "[Broken] code changed (requirements.txt)" in running.output(),
+                     what="the reload's line")
     finally:
         running.stop()
 

@@ -394,11 +394,12 @@ class Runtime:
             loop.call_soon_threadsafe(self.say, line)
         return say
 
-    async def reload(self, function: str) -> None:
+    async def reload(self, function: str) -> bool:
         """Its sources changed: build it again (only what changed is redone, with progress),
         then retire its environments, so the next call is cold and runs the new build.
-        Cold starts wait for the build; a build that fails leaves the last one running; a
-        template reload that placed a newer spec meanwhile keeps it."""
+        Cold starts wait for the build; a build that fails leaves the last one running
+        (False, said in one line); a template reload that placed a newer spec meanwhile
+        keeps it."""
         pool = self.pools.get(function)
         if pool is None:
             return await self._build_again(function)
@@ -408,7 +409,7 @@ class Runtime:
             placement = await asyncio.to_thread(self._place, source, self._threadsafe_say())
         except WorkbenchError as error:
             self.say(f"[{function}] build failed, the last build keeps running: {error}")
-            return
+            return False
         else:
             if pool.source is source:
                 pool.place(placement)
@@ -416,8 +417,9 @@ class Runtime:
             pool.rebuilding = None
             built.set_result(None)
         await self.retire(function)
+        return True
 
-    async def _build_again(self, function: str) -> None:
+    async def _build_again(self, function: str) -> bool:
         """A function whose build failed, its sources changed: if it builds now, it runs."""
         spec = self.template.functions[function]
         try:
@@ -425,11 +427,12 @@ class Runtime:
         except WorkbenchError as error:
             self.not_built[function] = str(error)
             self.say(f"[{function}] build failed, not run: {error}")
-            return
+            return False
         if self.template.functions.get(function) is spec and function not in self.pools:
             self.not_built.pop(function, None)
             self.pools[function] = pool = FunctionPool(placement, spec)
             await self._provision(pool)
+        return True
 
     def environments(self) -> list[dict[str, Any]]:
         return [env.describe() for pool in self.pools.values() for env in pool.alive]

@@ -39,5 +39,5 @@ async def watch_code(runtime: Runtime, listener: ReloadListener) -> None:
     async for changes in awatch(*roots, debounce=200, step=50, watch_filter=_SourcesOnly()):
         changed = {Path(path).resolve() for _, path in changes}
         for function, paths in affected(runtime, changed).items():
-            await runtime.reload(function)
-            listener.reloaded(function, paths)
+            if await runtime.reload(function):  # a failed build said so itself
+                listener.reloaded(function, paths)
