@@ -425,7 +425,8 @@ class Runtime:
         try:
             placement = await asyncio.to_thread(self._place, spec, self._threadsafe_say())
         except WorkbenchError as error:
-            self.not_built[function] = str(error)
+            if function in self.template.functions and function not in self.pools:
+                self.not_built[function] = str(error)  # (a template reload may have won)
             self.say(f"[{function}] build failed, not run: {error}")
             return False
         if self.template.functions.get(function) is spec and function not in self.pools:
