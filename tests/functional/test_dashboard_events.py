@@ -134,8 +134,22 @@ def test_sse_resumes_from_last_event_id(http: httpx.Client) -> None:
     assert [e["seq"] for e in batches[-1]][-1] == seq  # a batch's id is its last event's
 
 
+def test_a_digest_counts_what_it_leaves_out(http: httpx.Client) -> None:
+    since = max([e["seq"] for e in lines(http.get("/_workbench/events"))], default=0)
+    for n in range(4):
+        assert http.post("/work", json={"n": n}).status_code == 200
+    digested = lines(http.get("/_workbench/events", params={"since": since, "detail": 1}))
+    shown = [e for e in digested if e["kind"] == "invocation"]
+    (omitted,) = [e for e in digested if e["kind"] == "omitted"]
+    plain = [e for e in shown if not e["cold"]]  # a cold start (if any) is shown too
+    assert len(plain) == 1 and plain[0]["seq"] == max(e["seq"] for e in shown)
+    assert len(shown) + omitted["functions"]["Slow"]["calls"] == 4
+
+
 @pytest.mark.parametrize("query", ["since=-1", "since=abc", "since=1e3", "follow=maybe",
-                                   "since=" + "9" * 40])
+                                   "since=" + "9" * 40, "detail=0", "detail=x",
+                                   "detail=100000", "interval=0", "interval=nan",
+                                   "interval=11", "interval=-1"])
 def test_bad_query_is_a_400(http: httpx.Client, query: str) -> None:
     response = http.get(f"/_workbench/events?{query}")
     assert response.status_code == 400 and "since" in response.json()["message"]

@@ -106,8 +106,9 @@ def test_page_shows_cold_warm_and_throttled(server: ServerProcess, browser: Chro
     assert "START RequestId:" in log and "Init Duration:" in log and "worked on" in log
 
     count = """(() => { const f = document.querySelector('#charts figure[data-function=Slow]');
-        return f && {cold: f.querySelectorAll('circle.cold').length, warm: f.querySelectorAll(
-        'circle.warm').length, throttle: f.querySelectorAll('line.throttle').length}; })()"""
+        return f && {cold: f.querySelectorAll('circle.cold').length,
+        warm: Number(f.querySelector('path.warm')?.dataset.points || 0),
+        throttle: f.querySelectorAll('line.throttle').length}; })()"""
     expected = {"cold": 1, "warm": WARM_CALLS, "throttle": 1}
     wait_for(lambda: browser.evaluate(count) == expected, 30, f"a latency chart of {expected}")
 

@@ -108,3 +108,26 @@ def test_reports_skip_what_is_not_one(tmp_path: Path) -> None:
     assert reports.resolve(tmp_path, "c/d/e/f/g/h/report.html") is not None
     assert reports.resolve(tmp_path, "a/report.html") is None
     assert reports.resolve(tmp_path, "\x00/report.html") is None
+
+
+def call(seq: int, function: str = "F", **notable: object) -> dict[str, object]:
+    return {"kind": "invocation", "seq": seq, "function": function, "status": 200,
+            "cold": False, "throttled": False, "error_type": None, **notable}
+
+
+def test_digest_keeps_the_newest_of_each_kind_and_counts_the_rest() -> None:
+    batch = [call(1, cold=True), call(2), {"kind": "environment", "seq": 3}, call(4),
+             call(5, "G", throttled=True, status=500), call(6, "G"), call(7),
+             call(8, error_type="Runtime.ExitError")]
+    kept = ev.digest(batch, detail=2)
+    assert [e["seq"] for e in kept[:-1]] == [3, 5, 6, 7, 8]  # in order, changes all kept
+    assert kept[-1] == {"kind": "omitted", "functions": {
+        "F": {"calls": 3, "cold": 1, "throttled": 0, "errors": 0}}}
+    # what the page counts adds up to every invocation in the batch
+    shown = [e for e in kept if e["kind"] == "invocation"]
+    assert len(shown) + kept[-1]["functions"]["F"]["calls"] == 7
+
+
+def test_digest_of_a_small_batch_is_the_batch() -> None:
+    batch = [call(1), call(2, cold=True)]
+    assert ev.digest(batch, detail=2) == batch

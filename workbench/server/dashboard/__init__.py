@@ -6,7 +6,8 @@ both only append to a bounded buffer (`events.EventLog`). `add_routes` serves:
 
   GET /_workbench/                     the page (self-contained: its own JS and CSS)
   GET /_workbench/events               the buffer as JSON lines (?since=SEQ, ?follow=true),
-                                       or server-sent events (Accept: text/event-stream)
+                                       or server-sent events (Accept: text/event-stream);
+                                       ?detail=N digests each batch, ?interval=S paces it
   GET /_workbench/functions            functions with their settings and routes
   GET /_workbench/logs/{function}/{request_id}   one invocation's log
   GET /_workbench/reports[/{path}]     replay and simulation reports in the working folder
@@ -27,8 +28,13 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 from workbench.runtime.environment import Environment
 from workbench.runtime.types import InvocationResult
 from workbench.server.dashboard import reports
-from workbench.server.dashboard.events import EventLog, environment_event, invocation_event
-from workbench.server.dashboard.stream import EventStream
+from workbench.server.dashboard.events import (
+    CAPACITY,
+    EventLog,
+    environment_event,
+    invocation_event,
+)
+from workbench.server.dashboard.stream import COALESCE_S, EventStream
 from workbench.template import Template
 from workbench.trace import TraceRecord
 
@@ -86,12 +92,21 @@ class Dashboard:
             sse = "text/event-stream" in request.headers.get("accept", "")
             since = request.headers.get("last-event-id") if sse else None
             since = since or request.query_params.get("since", "0")
-            follow = request.query_params.get("follow", "false").lower()
-            if not since.isdigit() or len(since) > 18 or follow not in _BOOLEANS:
-                return JSONResponse({"message": "since must be an event number (seq) and "
-                                     "follow true or false"}, status_code=400)
+            query = request.query_params
+            follow = query.get("follow", "false").lower()
+            detail = query.get("detail", str(MAX_DETAIL))
+            interval = _seconds(query.get("interval", str(COALESCE_S)))
+            if not since.isdigit() or len(since) > 18 or follow not in _BOOLEANS \
+                    or not detail.isdigit() or not 0 < int(detail) <= MAX_DETAIL \
+                    or interval is None:
+                return JSONResponse({"message": (
+                    "since must be an event number (seq), follow true or false, detail "
+                    f"1-{MAX_DETAIL} invocations and interval {MIN_INTERVAL_S}-"
+                    f"{MAX_INTERVAL_S} seconds")}, status_code=400)
             return EventStream(self.events, self.closing, since=int(since),
-                               follow=_BOOLEANS[follow], sse=sse, server_id=self.server_id)
+                               follow=_BOOLEANS[follow], sse=sse, server_id=self.server_id,
+                               detail=int(detail) if "detail" in query else None,
+                               interval_s=interval)
 
         @app.get("/_workbench/functions")
         async def functions() -> list[dict[str, Any]]:
@@ -115,6 +130,19 @@ class Dashboard:
             if found is None:
                 return _not_found(f"no report {path}")
             return FileResponse(found, media_type="text/html")
+
+
+MAX_DETAIL = CAPACITY
+MIN_INTERVAL_S, MAX_INTERVAL_S = 0.05, 10.0
+
+
+def _seconds(text: str) -> float | None:
+    """An interval in seconds within the bounds, or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if MIN_INTERVAL_S <= value <= MAX_INTERVAL_S else None
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}

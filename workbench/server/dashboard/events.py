@@ -112,6 +112,34 @@ def invocation_event(record: TraceRecord | None, result: InvocationResult | None
     return event
 
 
+def digest(events: list[Event], detail: int) -> list[Event]:
+    """A batch as a watcher that shows only the newest calls needs it, at a cost that does
+    not grow with the request rate: every environment and template event, the newest
+    `detail` plain invocations and the newest `detail` notable ones (cold, throttled,
+    failed), in order, then one `omitted` event counting the others per function."""
+    kept: list[Event] = []
+    room = {False: detail, True: detail}
+    omitted: dict[str, dict[str, int]] = {}
+    for event in reversed(events):
+        if event["kind"] == "invocation":
+            notable = bool(event.get("cold") or event.get("throttled")
+                           or event.get("error_type") or event["status"] >= 400)
+            if room[notable] == 0:
+                counts = omitted.setdefault(str(event.get("function")), dict.fromkeys(
+                    ("calls", "cold", "throttled", "errors"), 0))
+                counts["calls"] += 1
+                counts["cold"] += bool(event.get("cold"))
+                counts["throttled"] += bool(event.get("throttled"))
+                counts["errors"] += bool(event.get("error_type"))
+                continue
+            room[notable] -= 1
+        kept.append(event)
+    kept.reverse()
+    if omitted:
+        kept.append({"kind": "omitted", "functions": omitted})
+    return kept
+
+
 def _route(event: Any, source: str) -> tuple[str, str]:
     """The route as API Gateway names it, and the path it was called with."""
     if not isinstance(event, dict):

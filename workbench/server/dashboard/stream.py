@@ -4,8 +4,10 @@ One line per event, oldest first, from `?since=SEQ` (exclusive); as SSE, one mes
 batch (a JSON array, its id the last seq in it, which a reconnecting EventSource sends
 back as `Last-Event-ID`). Without `follow` the
 response ends after what is buffered; with it (and always for SSE) it stays open and
-sends new events as they come. A watcher is woken by the buffer, then waits
-`COALESCE_S` before sending, so a burst of requests costs it one write, not one each.
+sends new events as they come. A watcher is woken by the buffer, then waits `interval_s`
+(`COALESCE_S` unless asked) before sending, so a burst of requests costs it one write,
+not one each; with `detail` each batch is `events.digest`ed, so what a watcher parses
+and draws is bounded however fast requests come.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from workbench.server.dashboard.events import Event, EventLog
+from workbench.server.dashboard.events import Event, EventLog, digest
 
 COALESCE_S = 0.25
 HEARTBEAT_S = 15.0  # an SSE comment now and then: proxies keep the stream, dead peers show
@@ -28,7 +30,8 @@ class EventStream(Response):
     """A response streaming the buffer; ends when the client leaves or `closing` is set."""
 
     def __init__(self, log: EventLog, closing: asyncio.Event, *, since: int, follow: bool,
-                 sse: bool, server_id: str) -> None:
+                 sse: bool, server_id: str, detail: int | None = None,
+                 interval_s: float = COALESCE_S) -> None:
         super().__init__()
         self.log = log
         self.closing = closing
@@ -37,6 +40,8 @@ class EventStream(Response):
         self.follow = follow or sse
         self.sse = sse
         self.server_id = server_id
+        self.detail = detail
+        self.interval_s = interval_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         media = "text/event-stream" if self.sse else "application/x-ndjson"
@@ -74,11 +79,13 @@ class EventStream(Response):
                 if self.sse:
                     await self._send(send, ": keep-alive\n\n")
                 continue
-            done, _ = await asyncio.wait(stop, timeout=COALESCE_S)
+            done, _ = await asyncio.wait(stop, timeout=self.interval_s)
             if done:
                 return
 
     def _format(self, events: list[Event], missed: int) -> str:
+        if self.detail is not None:
+            events = digest(events, self.detail)
         batch = [{"kind": "gap", "missed": missed}, *events] if missed else events
         if self.sse:  # one message per batch: one parse for the page, however many events
             return f"id: {self.cursor}\ndata: {_json(batch)}\n\n"

@@ -3,6 +3,7 @@
 "use strict";
 
 const MAX_ROWS = 100;          // invocations kept in the table
+const NEW_ROWS = 25;           // of each kind, plain and notable, added per redraw at most
 const MAX_POINTS = 300;        // per latency chart
 const MAX_STOPPED = 20;        // stopped environments still shown, greyed
 const state = {
@@ -53,12 +54,15 @@ async function getJSON(path) {
 
 // -- the stream --------------------------------------------------------------------
 
+// The server sends a batch a second (the page draws no more often), each with the newest
+// NEW_ROWS plain and NEW_ROWS notable (cold, throttled, failed) invocations and counts of
+// the rest: a table row costs the browser ~0.2 ms to lay out, so what it parses and draws
+// stays small however fast requests come; the totals stay exact.
 function connect() {
-  const source = new EventSource("events");
+  const source = new EventSource(`events?detail=${NEW_ROWS}&interval=${REDRAW_MS / 1000}`);
   const status = document.getElementById("connection");
   source.onopen = () => { status.dataset.state = "live"; status.textContent = "live"; };
   source.onerror = () => { status.dataset.state = "down"; status.textContent = "reconnecting"; };
-  // Each message is a batch: everything since the last one (at most four a second).
   source.onmessage = (message) => JSON.parse(message.data).forEach(receive);
 }
 
@@ -72,6 +76,12 @@ function receive(event) {
     gap.textContent = `${event.missed} events were not shown (the server keeps the newest only).`;
   } else if (event.kind === "invocation") {
     invocation(event);
+  } else if (event.kind === "omitted") {  // counted, not shown
+    const t = state.totals;
+    for (const counts of Object.values(event.functions)) {
+      t.calls += counts.calls; t.cold += counts.cold;
+      t.throttled += counts.throttled; t.errors += counts.errors;
+    }
   } else if (event.kind === "template") {
     loadFunctions();
   } else if (event.kind === "environment") {
@@ -192,7 +202,7 @@ function placeRows() {
   // Newest arrival first. Events come as invocations end, so a long call that arrived
   // before a quick one is reported after it: each row goes where its arrival time says.
   const body = document.querySelector("#invocations tbody");
-  const fresh = state.fresh.sort((a, b) => a.time - b.time).slice(-MAX_ROWS);
+  const fresh = newest(state.fresh.sort((a, b) => a.time - b.time));
   state.fresh = [];
   for (const e of fresh) {
     let at = 0;
@@ -213,17 +223,44 @@ function placeRows() {
   document.getElementById("no-invocations").hidden = state.rows.length > 0;
 }
 
+// One row made by hand, then cloned: cloning and setting text costs a fraction of
+// building each cell, and the table takes up to 2 x NEW_ROWS new rows a second.
+const ROW = el("tr", {class: "invocation"}, ...Array.from({length: 8}, () => el("td", {})));
+const byRow = new WeakMap();  // row -> its invocation, for the one click listener
+
+const notable = (e) => Boolean(e.cold || e.throttled || e.error_type || e.status >= 400);
+
+function newest(events) {  // of events in time order, the newest NEW_ROWS of each kind
+  const room = {true: NEW_ROWS, false: NEW_ROWS};
+  const kept = [];
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const kind = notable(events[i]);
+    if (room[kind] > 0) { room[kind] -= 1; kept.push(events[i]); }
+  }
+  return kept.reverse();
+}
+
 function invocationRow(e) {
-  const row = el("tr", {class: "invocation", "data-seq": e.seq, "data-function": e.function,
-      "data-cold": e.cold ? "true" : "false", "data-throttled": e.throttled ? "true" : "false",
-      "data-status": e.status, title: e.request_id ? "click for the log" : ""},
-    el("td", {}, clock(e.time)), el("td", {}, e.function), el("td", {}, e.route || e.source),
-    el("td", {class: e.status >= 400 ? "bad" : ""}, e.status),
-    el("td", {}, ms(e.duration_ms)), el("td", {class: e.cold ? "cold" : ""}, e.cold ? "cold" : ""),
-    el("td", {class: e.throttled ? "bad" : ""}, e.throttled ? "throttled" : ""),
-    el("td", {class: "bad"}, e.error_type || ""));
-  if (e.request_id) row.addEventListener("click", () => toggleLog(row, e));
+  const row = ROW.cloneNode(true);
+  const cells = row.children;
+  const text = [clock(e.time), e.function, e.route || e.source, e.status, ms(e.duration_ms),
+    e.cold ? "cold" : "", e.throttled ? "throttled" : "", e.error_type || ""];
+  text.forEach((value, i) => { cells[i].textContent = String(value); });
+  if (e.status >= 400) cells[3].className = "bad";
+  if (e.cold) cells[5].className = "cold";
+  if (e.throttled) cells[6].className = "bad";
+  if (e.error_type) cells[7].className = "bad";
+  Object.assign(row.dataset, {seq: e.seq, function: e.function, cold: e.cold ? "true" : "false",
+    throttled: e.throttled ? "true" : "false", status: e.status});
+  if (e.request_id) row.title = "click for the log";
+  byRow.set(row, e);
   return row;
+}
+
+function clicked(click) {
+  const row = click.target.closest("tr.invocation");
+  const e = row && byRow.get(row);
+  if (e && e.request_id) toggleLog(row, e);
 }
 
 const logs = new Map();  // request id -> a promise of its text, fetched once
@@ -252,6 +289,8 @@ function renderCharts() {
 }
 
 function chart(points) {
+  // Warm calls (most of them) are one path of dots, so a redraw makes a handful of nodes;
+  // cold starts, errors and throttles are marks of their own. Hovering reads a point out.
   const width = 560, height = 170, left = 48, right = 8, top = 8, bottom = 22;
   const values = points.flatMap((p) => [p.duration_ms, p.init_duration_ms])
     .filter((v) => v !== null && v !== undefined && v > 0);
@@ -266,25 +305,41 @@ function chart(points) {
     const label = decade >= 1000 ? `${decade / 1000} s` : `${Number(decade.toPrecision(1))} ms`;
     parts.push(svg("text", {x: left - 4, y: y(decade) + 4, "text-anchor": "end"}, label));
   }
+  let warm = "", warmCount = 0;
   points.forEach((p, i) => {
     if (p.throttled || p.duration_ms === undefined) {
       parts.push(svg("line", {x1: x(i), y1: height - bottom, x2: x(i), y2: height - bottom - 8,
-        class: "throttle"}, svg("title", {}, `${clock(p.time)} throttled (${p.status})`)));
+        class: "throttle"}));
       return;
     }
-    const label = `${clock(p.time)} ${p.cold ? "cold" : "warm"} ${ms(p.duration_ms)}` +
-      (p.init_duration_ms ? `, Init Duration ${ms(p.init_duration_ms)}` : "") +
-      (p.error_type ? `, ${p.error_type}` : "");
-    if (p.cold && p.init_duration_ms) {
-      parts.push(svg("circle", {cx: x(i), cy: y(p.init_duration_ms), r: 5, class: "init"},
-        svg("title", {}, label)));
+    const cy = y(Math.max(p.duration_ms, low));
+    if (!p.cold && !p.error_type) {
+      warm += `M${(x(i) - 2.5).toFixed(1)} ${cy.toFixed(1)}a2.5 2.5 0 1 0 5 0a2.5 2.5 0 1 0 -5 0`;
+      warmCount += 1;
+      return;
     }
-    parts.push(svg("circle", {cx: x(i), cy: y(Math.max(p.duration_ms, low)), r: p.cold ? 4 : 2.5,
-      class: p.error_type ? "error" : p.cold ? "cold" : "warm"}, svg("title", {}, label)));
+    if (p.cold && p.init_duration_ms)
+      parts.push(svg("circle", {cx: x(i), cy: y(p.init_duration_ms), r: 5, class: "init"}));
+    parts.push(svg("circle", {cx: x(i), cy, r: p.cold ? 4 : 2.5, class: p.error_type ? "error" : "cold"}));
   });
-  parts.push(svg("text", {x: width - right, y: height - 6, "text-anchor": "end"},
-    `last ${points.length} invocations`));
-  return svg("svg", {viewBox: `0 0 ${width} ${height}`, width, height, role: "img"}, ...parts);
+  if (warm) parts.push(svg("path", {d: warm, class: "warm", "data-points": warmCount}));
+  const readout = svg("text", {x: width - right, y: height - 6, "text-anchor": "end"},
+    `last ${points.length} shown`);
+  parts.push(readout);
+  const node = svg("svg", {viewBox: `0 0 ${width} ${height}`, width, height, role: "img"}, ...parts);
+  node.addEventListener("mousemove", (move) => {
+    const at = (move.offsetX * width / node.clientWidth - left) / (width - left - right);
+    const p = points[Math.round(Math.min(1, Math.max(0, at)) * (points.length - 1))];
+    if (p) readout.textContent = pointLabel(p);
+  });
+  return node;
+}
+
+function pointLabel(p) {
+  if (p.throttled || p.duration_ms === undefined) return `${clock(p.time)} throttled (${p.status})`;
+  return `${clock(p.time)} ${p.cold ? "cold" : "warm"} ${ms(p.duration_ms)}` +
+    (p.init_duration_ms ? `, Init Duration ${ms(p.init_duration_ms)}` : "") +
+    (p.error_type ? `, ${p.error_type}` : "");
 }
 
 async function loadFunctions() {
@@ -305,6 +360,7 @@ document.addEventListener("DOMContentLoaded", () => {
   loadFunctions();
   loadReports();
   refreshEnvironments();
+  document.querySelector("#invocations tbody").addEventListener("click", clicked);
   connect();
   // Busy and idle are not events (that would cost the request path): look once a second,
   // while the page is visible; ages move on with it.
