@@ -144,6 +144,7 @@ def test_a_digest_counts_what_it_leaves_out(http: httpx.Client) -> None:
     plain = [e for e in shown if not e["cold"]]  # a cold start (if any) is shown too
     assert len(plain) == 1 and plain[0]["seq"] == max(e["seq"] for e in shown)
     assert len(shown) + omitted["functions"]["Slow"]["calls"] == 4
+    assert digested[-1]["seq"] == max(e["seq"] for e in shown)  # resume from the last line
 
 
 @pytest.mark.parametrize("query", ["since=-1", "since=abc", "since=1e3", "follow=maybe",

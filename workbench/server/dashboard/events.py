@@ -116,7 +116,8 @@ def digest(events: list[Event], detail: int) -> list[Event]:
     """A batch as a watcher that shows only the newest calls needs it, at a cost that does
     not grow with the request rate: every environment and template event, the newest
     `detail` plain invocations and the newest `detail` notable ones (cold, throttled,
-    failed), in order, then one `omitted` event counting the others per function."""
+    failed), in order, after one `omitted` event counting the others per function (first,
+    so that the last event is still the batch's newest, whose seq a reader resumes from)."""
     kept: list[Event] = []
     room = {False: detail, True: detail}
     omitted: dict[str, dict[str, int]] = {}
@@ -134,9 +135,9 @@ def digest(events: list[Event], detail: int) -> list[Event]:
                 continue
             room[notable] -= 1
         kept.append(event)
-    kept.reverse()
     if omitted:
         kept.append({"kind": "omitted", "functions": omitted})
+    kept.reverse()
     return kept
 
 
