@@ -51,6 +51,7 @@ def test_only_the_package_its_layers_and_the_runtime_are_importable(
     seen = view(with_runtime(body, tpl=sandbox_template))
     importable = seen["importable"]
     assert importable["boto3"] and importable["botocore"] and importable["awslambdaric"]
+    assert importable["pip"]  # Lambda's site-packages has the interpreter's own pip
     # All of these are in the workbench's virtualenv, none is in the function's package.
     assert not any(importable[name] for name in ("requests", "numpy", "fastapi", "workbench",
                                                  "psutil"))

@@ -5,7 +5,7 @@ Two modes:
 - `build` (the default, faithful): the function's Runtime's own Python, and on sys.path only
   its package (the built function folder, or CodeUri until it is built), its layers'
   `python/` folders in template order (as /opt/python), and what AWS's Python runtime
-  provides (awslambdaric, boto3, botocore; runtime_libs.py). An undeclared dependency
+  provides (awslambdaric, boto3, botocore, pip; runtime_libs.py). An undeclared dependency
   fails at INIT with Runtime.ImportModuleError, as on AWS.
 - `dev-venv` (fast, unfaithful): the workbench's own Python 3.11 with its virtualenv on the
   path, from the source folders; every package installed for development is importable.
@@ -33,7 +33,7 @@ class Placement:
     spec: FunctionSpec  # code_uri and layers name what runs (the build, or the sources)
     launch: Launch
     choice: Choice  # the Runtime, the interpreter it got, and a warning if not its own
-    runtime_dir: Path | None  # awslambdaric, boto3, botocore for that interpreter (build mode)
+    runtime_dir: Path | None  # awslambdaric, boto3, botocore, pip for that interpreter (build mode)
 
     @property
     def mode(self) -> str:

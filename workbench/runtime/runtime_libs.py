@@ -1,7 +1,11 @@
-"""What AWS's Python runtime itself provides a function: awslambdaric, boto3 and botocore.
+"""What AWS's Python runtime itself provides a function: awslambdaric, boto3, botocore
+and pip.
 
 On Lambda these live beside the interpreter (/var/runtime, /var/lang/lib/.../site-packages);
-a function imports them without packaging them, and nothing else. Here they are installed
+a function imports them without packaging them, and nothing else. pip is there because
+Lambda's /var/lang is a CPython built from source, whose install puts ensurepip's pip in
+site-packages (the base images' Dockerfiles run it: aws/aws-lambda-base-images#8); here it
+is the same wheel, the one the interpreter's own ensurepip carries. Here they are installed
 once per interpreter version with its own pip (`pip install --target`, so dependency
 markers are that version's) into a folder under the workbench cache, keyed by the pins
 and the version; an environment's sys.path holds that folder and no virtualenv.
@@ -41,8 +45,24 @@ def pins(version: tuple[int, int]) -> list[str]:
     return [f"awslambdaric=={ric}", f"boto3=={BOTO3_VERSION}", f"botocore=={BOTOCORE_VERSION}"]
 
 
+def bundled_pip(interpreter: Interpreter) -> Path | None:
+    """The pip wheel of the interpreter's ensurepip, or None (a distribution's Python may
+    ship without ensurepip)."""
+    major, minor = interpreter.minor
+    bundled = (Path(interpreter.path).resolve().parent.parent / "lib" / f"python{major}.{minor}"
+               / "ensurepip" / "_bundled")
+    wheels = sorted(bundled.glob("pip-*.whl")) if bundled.is_dir() else []
+    return wheels[-1] if wheels else None
+
+
+def _wanted(interpreter: Interpreter) -> list[str]:
+    pip = bundled_pip(interpreter)
+    return [*pins(interpreter.minor), *([str(pip)] if pip is not None else [])]
+
+
 def folder(interpreter: Interpreter) -> Path:
-    key = hashlib.sha256(" ".join([interpreter.name, *pins(interpreter.minor)]).encode())
+    names = [Path(item).name for item in _wanted(interpreter)]
+    key = hashlib.sha256(" ".join([interpreter.name, *names]).encode())
     return config.cache_dir() / "runtimes" / f"{interpreter.name}-{key.hexdigest()[:12]}"
 
 
@@ -51,8 +71,9 @@ def ensure(interpreter: Interpreter, say: Callable[[str], None] = print) -> Path
     target = folder(interpreter)
     if (target / ".complete").exists():
         return target
-    wanted = pins(interpreter.minor)
-    say(f"==> {interpreter.name} runtime: installing {', '.join(wanted)} into {target} (once)")
+    wanted = _wanted(interpreter)
+    shown = ", ".join(Path(item).name for item in wanted)
+    say(f"==> {interpreter.name} runtime: installing {shown} into {target} (once)")
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     command = [*_pip(interpreter), "install", "--quiet", "--disable-pip-version-check",

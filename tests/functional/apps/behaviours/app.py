@@ -27,7 +27,7 @@ if os.environ.get("BEHAVIOURS_INIT") == "hang-once":  # hangs until a marker fil
 def sandbox_view():
     """What the function can see of its sandbox."""
     importable = {}
-    for name in ("boto3", "botocore", "awslambdaric", "requests", "numpy", "fastapi",
+    for name in ("boto3", "botocore", "awslambdaric", "pip", "requests", "numpy", "fastapi",
                  "workbench", "psutil"):
         try:
             __import__(name)
