@@ -43,11 +43,16 @@ LAYER = """\
 """
 
 
-def app(root: Path, broken: dict[str, str], layered: tuple[str, ...] = ()) -> Path:
-    """A template with a function per name in `broken` (its requirements.txt, or "" for
-    none); the `layered` ones use a layer whose requirements name MISSING."""
+def app(root: Path, broken: dict[str, str | None], layered: tuple[str, ...] = ()) -> Path:
+    """A template with a function per name in `broken` (its requirements.txt, "" for
+    none, None for no CodeUri folder at all); the `layered` ones use a layer whose
+    requirements name MISSING."""
     resources = LAYER if layered else ""
+    root.mkdir(parents=True, exist_ok=True)
     for name, requirements in broken.items():
+        if requirements is None:
+            resources += FUNCTION.format(name=name, layers="")
+            continue
         (root / name).mkdir(parents=True)
         (root / name / "app.py").write_text(HANDLER)
         if requirements:
@@ -65,8 +70,8 @@ def app(root: Path, broken: dict[str, str], layered: tuple[str, ...] = ()) -> Pa
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     root = tmp_path_factory.mktemp("partly-broken")
-    path = app(root / "app", {"Good": "", "Broken": MISSING + "\n", "Layered": ""},
-               layered=("Layered",))
+    path = app(root / "app", {"Good": "", "Broken": MISSING + "\n", "Layered": "",
+                              "Nowhere": None}, layered=("Layered",))
     running = start_server(path, root / "serve.log", "--no-reload")
     yield running
     running.stop()
@@ -77,7 +82,7 @@ def test_the_functions_that_build_serve(http: httpx.Client) -> None:
     assert http.get("/http/Good").text == "ok"
 
 
-@pytest.mark.parametrize("function", ["Broken", "Layered"])
+@pytest.mark.parametrize("function", ["Broken", "Layered", "Nowhere"])
 def test_a_route_to_a_function_not_built_is_api_gateways_answer(http: httpx.Client,
                                                                 function: str) -> None:
     # Lambda rejects the invocation, so API Gateway answers 500 (REST and HTTP APIs).
@@ -102,11 +107,13 @@ def test_the_invoke_api_answers_as_for_a_function_in_state_failed(
 def test_health_lists_each_function_not_built_with_its_builds_error(
         http: httpx.Client) -> None:
     health = http.get("/_workbench/health").json()
-    assert health["functions"] == ["Broken", "Good", "Layered"]
-    assert set(health["not_built"]) == {"Broken", "Layered"}
+    assert health["functions"] == ["Broken", "Good", "Layered", "Nowhere"]
+    assert set(health["not_built"]) == {"Broken", "Layered", "Nowhere"}
     assert MISSING in health["not_built"]["Broken"]
     assert "Broken/requirements.txt" in health["not_built"]["Broken"]
     assert "lib/requirements.txt" in health["not_built"]["Layered"]
+    assert health["not_built"]["Nowhere"].startswith("Nowhere: its CodeUri ")
+    assert "does not exist" in health["not_built"]["Nowhere"]
 
 
 def test_the_banner_and_the_console_say_it_in_one_line(server: ServerProcess,
@@ -126,7 +133,7 @@ def test_the_banner_and_the_console_say_it_in_one_line(server: ServerProcess,
 
 
 def test_fixing_the_requirements_serves_it_with_hot_reload(tmp_path: Path) -> None:
-    path = app(tmp_path / "app", {"Good": "", "Broken": MISSING + "\n"})
+    path = app(tmp_path / "app", {"Good": "", "Broken": MISSING + "\n", "Nowhere": None})
     running = start_server(path, tmp_path / "serve.log")
     try:
         with httpx.Client(base_url=running.url, timeout=60) as http:
@@ -141,8 +148,13 @@ def test_fixing_the_requirements_serves_it_with_hot_reload(tmp_path: Path) -> No
             requirements.write_text("# nothing needed\n")
             wait_for(lambda: http.get("/Broken").status_code == 200, 120,
                      "Broken to serve after its requirements were fixed")
-            assert http.get("/_workbench/health").json()["not_built"] == {}
+            assert list(http.get("/_workbench/health").json()["not_built"]) == ["Nowhere"]
             assert http.get("/Good").text == "ok"
+            # A CodeUri corrected in the template: the template reload builds it.
+            path.write_text(path.read_text().replace("CodeUri: Nowhere", "CodeUri: Good"))
+            wait_for(lambda: http.get("/Nowhere").status_code == 200, 120,
+                     "Nowhere to serve once its CodeUri names a folder")
+            assert http.get("/_workbench/health").json()["not_built"] == {}
             wait_for(lambda: "[Broken] code changed (requirements.txt)" in running.output(),
                      what="the reload's line")
     finally:

@@ -51,6 +51,9 @@ def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
 def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim: bool,
              say: Say) -> BuiltFunction:
     out = stage / spec.name
+    if not spec.code_uri.is_dir():
+        raise BuildError(f"{spec.name}: its CodeUri {spec.code_uri} does not exist: create "
+                         "it, or correct CodeUri in the template")
     target = Target(spec.runtime, spec.architecture)
     say(f"==> {spec.name}: {target.describe()}, code {spec.code_uri}")
     installed = _dependencies(spec.code_uri, target, slim, say)

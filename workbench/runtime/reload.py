@@ -34,8 +34,12 @@ class _SourcesOnly(DefaultFilter):
 
 async def watch_code(runtime: Runtime, listener: ReloadListener) -> None:
     """Run until cancelled."""
+    # A CodeUri that is not there (its build failed) is not watched (watchfiles refuses
+    # it): correcting CodeUri in the template reloads it.
     roots = sorted({str(p) for spec in runtime.template.functions.values()
-                    for p in spec.watched_paths})
+                    for p in spec.watched_paths if p.exists()})
+    if not roots:
+        return
     async for changes in awatch(*roots, debounce=200, step=50, watch_filter=_SourcesOnly()):
         changed = {Path(path).resolve() for _, path in changes}
         for function, paths in affected(runtime, changed).items():

@@ -37,8 +37,9 @@ def read(stack: Stack) -> tuple[dict[str, FunctionSpec], dict[str, LayerSpec], d
         if reason is not None:
             skipped[name] = reason
             continue
-        # Where the code is must exist (an error), what the function is configured with
-        # may be refused alone (CloudFormation would refuse it; the rest still serves).
+        # Where the code is must be readable (an error; a local folder that is not there
+        # is the build's to report), what the function is configured with may be refused
+        # alone (CloudFormation would refuse it; the rest still serves).
         code = _code(stack, logical_id)
         own_layers = [_layer(stack, logical_id, item, layers)
                       for item in stack.props(logical_id).get("Layers") or []]
@@ -76,7 +77,7 @@ def _function(stack: Stack, logical_id: str, code: codes.Code,
     handler = stack.known(logical_id, "Handler")
     if not isinstance(handler, str) or "." not in handler:
         raise stack.fail(logical_id, "Handler", "must be 'module.function'")
-    if code.inline is None and code.archive is None:
+    if code.inline is None and code.archive is None and code.folder.is_dir():
         module = handler.rsplit(".", 1)[0].replace(".", "/")
         if not ((code.folder / f"{module}.py").is_file()
                 or (code.folder / module / "__init__.py").is_file()):
@@ -131,12 +132,21 @@ def _code(stack: Stack, logical_id: str) -> codes.Code:
         return codes.inline(str(source))
     if isinstance(raw, dict) and raw.get("S3Bucket") == PLACEHOLDER_BUCKET:
         source, path = stack.code[str(raw.get("S3Key"))]
-        return _local(stack, logical_id, "CodeUri", path, asset=False)
+        return _function_code(stack, logical_id, "CodeUri", path)
     path = stack.resolver.resolve(raw, stack.name(logical_id), prop)
     if find_unknown(path) is not None:
         raise stack.fail(logical_id, prop, f"cannot be known offline: {find_unknown(path)}")
     if not isinstance(path, str):
         raise stack.fail(logical_id, prop, "must be a local folder, a .zip, or inline code")
+    return _function_code(stack, logical_id, prop, path)
+
+
+def _function_code(stack: Stack, logical_id: str, prop: str, path: str) -> codes.Code:
+    """A function's local CodeUri. One that is not there is left to the build, which
+    fails on it in one line (`workbench build`), and `serve` runs the other functions."""
+    folder = (stack.root / path).resolve()
+    if not folder.exists() and not folder.is_symlink():
+        return codes.Code(folder)
     return _local(stack, logical_id, prop, path, asset=False)
 
 
