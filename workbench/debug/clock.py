@@ -80,17 +80,23 @@ class _Timer:
 
 
 async def within(future: asyncio.Future[Any], seconds: float, clock: Clock) -> bool:
-    """Wait for `future` up to `seconds` on `clock`; whether it is done (never cancels it)."""
-    late: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    """Wait for `future` up to `seconds` on `clock`; whether it is done. Neither the
+    timeout nor the waiter being cancelled cancels `future`. One done callback and one
+    timer: every API Gateway request waits here, and asyncio.wait's sets, extra futures
+    and callbacks cost more than the rest of the wait."""
+    if future.done():
+        return True
+    woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def expire() -> None:
-        if not late.done():
-            late.set_result(None)
+    def wake(*_: object) -> None:
+        if not woken.done():
+            woken.set_result(None)
 
-    timer = clock.call_later(seconds, expire)
+    future.add_done_callback(wake)
+    timer = clock.call_later(seconds, wake)
     try:
-        await asyncio.wait((future, late), return_when=asyncio.FIRST_COMPLETED)
+        await woken
     finally:
         timer.cancel()
-        late.cancel()
+        future.remove_done_callback(wake)
     return future.done()

@@ -22,6 +22,9 @@ from workbench.runtime import peers
 PREFIX = b"/2018-06-01/runtime"
 # Lambda caps a synchronous response at 6 MB; we still read more, to report the size.
 MAX_BODY = 64 * 1024 * 1024
+# The answer to every posted response or error, made once: it is on every invocation's path.
+ACCEPTED = (b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 15\r\n\r\n{\"status\":\"OK\"}")
 
 
 @dataclass
@@ -167,23 +170,21 @@ class _Connection(asyncio.Protocol):
     # -- handlers ----------------------------------------------------------------------
 
     def send_event(self, event: NextEvent) -> None:
-        """Answer the parked /next with the invocation."""
-        headers = [
-            (b"Content-Type", b"application/json"),
-            (b"Lambda-Runtime-Aws-Request-Id", event.request_id.encode()),
-            (b"Lambda-Runtime-Deadline-Ms", str(event.deadline_ms).encode()),
-            (b"Lambda-Runtime-Invoked-Function-Arn", event.function_arn.encode()),
-            (b"Lambda-Runtime-Trace-Id", event.trace_id.encode()),
-        ]
+        """Answer the parked /next with the invocation (its head formatted in one go)."""
+        head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Lambda-Runtime-Aws-Request-Id: %s\r\nLambda-Runtime-Deadline-Ms: %d\r\n"
+                b"Lambda-Runtime-Invoked-Function-Arn: %s\r\nLambda-Runtime-Trace-Id: %s\r\n"
+                % (event.request_id.encode(), event.deadline_ms, event.function_arn.encode(),
+                   event.trace_id.encode()))
         if event.client_context:
-            headers.append((b"Lambda-Runtime-Client-Context", event.client_context.encode()))
+            head += b"Lambda-Runtime-Client-Context: %s\r\n" % event.client_context.encode()
         if event.tenant_id is not None:  # a tenant-isolated function's: context.tenant_id
-            headers.append((b"Lambda-Runtime-Aws-Tenant-Id", event.tenant_id.encode()))
-        self._respond(200, event.payload, headers)
+            head += b"Lambda-Runtime-Aws-Tenant-Id: %s\r\n" % event.tenant_id.encode()
+        self._write(head + b"Content-Length: %d\r\n\r\n" % len(event.payload) + event.payload)
 
     def _post(self, request_id: str, outcome: Outcome) -> None:
         self.state.deliver(request_id, outcome)
-        self._respond(202, b'{"status":"OK"}')
+        self._write(ACCEPTED)
 
     def _error_type(self) -> str | None:
         header = self.headers.get(b"lambda-runtime-function-error-type")
@@ -195,16 +196,14 @@ class _Connection(asyncio.Protocol):
         except ValueError:
             return None
 
-    def _respond(self, status: int, body: bytes,
-                 headers: list[tuple[bytes, bytes]] | None = None) -> None:
-        if self.transport is None or self.transport.is_closing():
-            return
-        reason = {200: b"OK", 202: b"Accepted", 400: b"Bad Request", 404: b"Not Found"}[status]
-        lines = [b"HTTP/1.1 %d %s" % (status, reason)]
-        for name, value in headers or [(b"Content-Type", b"application/json")]:
-            lines.append(name + b": " + value)
-        lines.append(b"Content-Length: %d" % len(body))
-        self.transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+    def _respond(self, status: int, body: bytes) -> None:
+        reason = {400: b"Bad Request", 404: b"Not Found"}[status]
+        self._write(b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (status, reason, len(body), body))
+
+    def _write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
 
 
 class RuntimeApiServer:
