@@ -116,6 +116,12 @@ def test_health_lists_each_function_not_built_with_its_builds_error(
     assert "does not exist" in health["not_built"]["Nowhere"]
 
 
+def test_the_dashboards_function_list_says_which_are_not_run(http: httpx.Client) -> None:
+    listed = {f["name"]: f["not_built"] for f in http.get("/_workbench/functions").json()}
+    health = http.get("/_workbench/health").json()["not_built"]
+    assert listed == {"Good": None, **health}
+
+
 def test_the_banner_and_the_console_say_it_in_one_line(server: ServerProcess,
                                                       http: httpx.Client) -> None:
     http.get("/Broken")

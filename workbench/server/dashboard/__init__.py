@@ -72,8 +72,10 @@ class Dashboard:
         """End every open stream (the server is going away)."""
         self.closing.set()
 
-    def add_routes(self, app: FastAPI, template: Callable[[], Template]) -> None:
-        """`template()` is the template now (hot reload may replace it)."""
+    def add_routes(self, app: FastAPI, template: Callable[[], Template],
+                   not_built: Callable[[], dict[str, str]]) -> None:
+        """`template()` is the template now (hot reload may replace it), `not_built()` the
+        functions whose build failed, each with the build's error."""
         @app.get("/_workbench/")
         async def page() -> Response:
             return FileResponse(STATIC / "index.html", media_type="text/html",
@@ -110,7 +112,7 @@ class Dashboard:
 
         @app.get("/_workbench/functions")
         async def functions() -> list[dict[str, Any]]:
-            return describe_functions(template())
+            return describe_functions(template(), not_built())
 
         @app.get("/_workbench/logs/{function}/{request_id}")
         async def invocation_log(function: str, request_id: str) -> Response:
@@ -148,9 +150,10 @@ def _seconds(text: str) -> float | None:
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
-def describe_functions(template: Template) -> list[dict[str, Any]]:
+def describe_functions(template: Template,
+                       not_built: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Each function's settings and routes, as the page lists them (no environment
-    variable values: they may hold secrets)."""
+    variable values: they may hold secrets), and the build's error if it is not run."""
     rows = []
     for spec in template.functions.values():
         routes = [{"method": r.method, "path": r.path, "api": r.api_id, "kind": r.kind,
@@ -164,7 +167,8 @@ def describe_functions(template: Template) -> list[dict[str, Any]]:
             "provisioned_concurrency": spec.provisioned_concurrency,
             "architecture": spec.architecture, "ephemeral_storage_mb": spec.ephemeral_storage_mb,
             "layers": [str(layer) for layer in spec.layers],
-            "environment_variables": sorted(spec.environment), "routes": routes})
+            "environment_variables": sorted(spec.environment), "routes": routes,
+            "not_built": (not_built or {}).get(spec.name)})
     return rows
 
 

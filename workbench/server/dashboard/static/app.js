@@ -85,6 +85,8 @@ function receive(event) {
   } else if (event.kind === "template") {
     loadFunctions();
   } else if (event.kind === "environment") {
+    // a function whose build had failed runs now (hot reload built it): list it again
+    if (state.functions.some((f) => f.not_built && f.name === event.function)) loadFunctions();
     if (event.environment.state === "dead") {
       state.stopped.set(event.environment.id, event.environment);
       while (state.stopped.size > MAX_STOPPED) state.stopped.delete(state.stopped.keys().next().value);
@@ -160,8 +162,10 @@ function renderTotals() {
 }
 
 function renderFunctions() {
-  const rows = state.functions.map((f) => el("tr", {"data-function": f.name},
-    el("td", {}, f.name), el("td", {}, f.handler), el("td", {}, f.runtime),
+  const rows = state.functions.map((f) => el("tr", {"data-function": f.name,
+      "data-not-built": f.not_built ? "true" : null},
+    el("td", {}, f.name, f.not_built ? el("div", {class: "bad"}, `not run: its build failed: ${f.not_built}`) : null),
+    el("td", {}, f.handler), el("td", {}, f.runtime),
     el("td", {}, `${f.memory_mb} MB`), el("td", {}, `${f.timeout_s} s`),
     el("td", {}, concurrency(f)),
     el("td", {class: "routes"}, ...f.routes.map((r) => el("div", {},
