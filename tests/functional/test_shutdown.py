@@ -95,8 +95,15 @@ def test_sigterm_finishes_in_flight_work_and_answers_the_rest_with_aws_errors(
     assert "Traceback" not in output and "CancelledError" not in output
 
 
+def terminal_job() -> None:
+    """As a terminal's foreground job: Ctrl-C's SIGINT at its default, even when this run
+    was started in the background (where a shell makes its children ignore SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_on_the_process_group_during_init(tmp_path: Path) -> None:
-    server = start_server(TEMPLATE, tmp_path / "serve.log", "--no-reload", "--grace", "1")
+    server = start_server(TEMPLATE, tmp_path / "serve.log", "--no-reload", "--grace", "1",
+                          preexec_fn=terminal_job)
     try:
         [init] = in_threads(post(server, "/slow-init", {}))
         wait_for(lambda: states(server) == [("SlowInit", "starting")], 60, "INIT to begin")
