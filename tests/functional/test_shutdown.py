@@ -5,6 +5,7 @@ errors, every environment and the fork server end, and nothing prints a tracebac
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -18,7 +19,10 @@ import httpx
 import psutil
 import pytest
 
+from workbench import template
+from workbench.errors import Stopped
 from workbench.pytest_plugin import ServerProcess, start_server, wait_for
+from workbench.runtime.pool import Runtime
 
 pytestmark = pytest.mark.functional
 TEMPLATE = Path(__file__).parent / "apps" / "pressure.yaml"
@@ -119,3 +123,24 @@ def test_ctrl_c_on_the_process_group_during_init(tmp_path: Path) -> None:
         server.stop()
     output = server.output()
     assert "Traceback" not in output and "KeyboardInterrupt" not in output
+
+
+@pytest.mark.parametrize("when", ["spawning", "in INIT"])
+def test_closing_stops_an_invocation_waiting_for_its_environment(with_runtime: Any,
+                                                                when: str) -> None:
+    """Closing while an invocation's environment is being made, or is in INIT: the
+    invocation is Stopped (ServiceException), and no new environment is started for
+    Lambda's retry of the INIT inside the invocation."""
+    async def body(rt: Runtime) -> tuple[BaseException | None, int]:
+        invocation = asyncio.ensure_future(rt.invoke("SlowInit", b"{}"))
+        deadline = asyncio.get_running_loop().time() + 60
+        while [(e["state"], e["pid"] is not None or when == "spawning")
+               for e in rt.environments()] != [("starting", True)]:
+            assert asyncio.get_running_loop().time() < deadline, "INIT to begin"
+            await asyncio.sleep(0.02)  # polling the runtime's state, not waiting for it
+        await rt.close()
+        await asyncio.wait([invocation], timeout=30)
+        return invocation.exception(), len(rt.pools["SlowInit"].alive)
+
+    error, alive = with_runtime(body, tpl=template.load(TEMPLATE))
+    assert isinstance(error, Stopped) and alive == 0

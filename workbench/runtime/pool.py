@@ -23,6 +23,7 @@ from workbench.errors import (
     NotBuilt,
     RequestTooLarge,
     ResourceNotFound,
+    Stopped,
     TooManyRequests,
     ValidationError,
     WorkbenchError,
@@ -147,6 +148,7 @@ class Runtime:
                       for name, spec in template.functions.items()
                       if name in placed.placements}
         self.host = SandboxHost()
+        self._closing = False
         self._placing = threading.Lock()  # one build at a time (see _place)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reaper: asyncio.Task[None] | None = None
@@ -167,6 +169,7 @@ class Runtime:
             self._reaper = asyncio.ensure_future(self._reap_forever())
 
     async def close(self) -> None:
+        self._closing = True  # an INIT that stopping ends is not retried in a new process
         if self._reaper is not None:
             self._reaper.cancel()
         if self.debug is not None:
@@ -231,13 +234,26 @@ class Runtime:
                 except NoDescriptors:
                     pool.alive.remove(env)  # it stopped what it had started
                     raise
+            if self._closing:  # its INIT ended because the runtime closed: no retry
+                raise Stopped(spec.name)
             try:
                 return await env.invoke(payload, request_id=request_id,
                                         client_context=client_context)
             finally:
                 await self._release(pool, env)
+        except Exception:
+            if self._closing:  # whatever failed (a sandbox removed mid-spawn) is the stop
+                raise Stopped(spec.name) from None
+            raise
         finally:
             pool.in_flight -= 1
+
+    @staticmethod
+    def let_run(invocation: asyncio.Future[InvocationResult]) -> None:
+        """The caller stops waiting for `invocation` (API Gateway's 29 s, or the server's
+        grace period ended): it runs on to its own end, and what that is (an answer nobody
+        reads, the server stopping) is dropped, not logged as a task's unread exception."""
+        invocation.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     def not_built_error(self, function: str) -> NotBuilt:
         return NotBuilt(function, self.not_built.get(function, "not built"))

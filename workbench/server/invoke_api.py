@@ -153,6 +153,7 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
     try:
         result = await asyncio.shield(invocation)
     except asyncio.CancelledError:  # the server is stopping and its grace period is over
+        runtime.let_run(invocation)
         raise Stopped(spec.name) from None
     headers = {"X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
     if result.function_error:

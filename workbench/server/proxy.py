@@ -196,8 +196,10 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
         # (ResourceConflictException) too, REST and HTTP APIs alike.
         return _service_error(record, fail, error)
     except asyncio.CancelledError:  # the server is stopping and its grace period is over
+        runtime.let_run(invocation)
         return _service_error(record, fail, Stopped(match.route.function))
     except TimeoutError:
+        runtime.let_run(invocation)
         return _failed(record, fail(gw.IntegrationTimeout()))
     _fill(record, result)
     record.response = payload_value(result.payload)  # parsed once, for both
