@@ -91,23 +91,24 @@ class Dashboard:
 
         @app.get("/_workbench/events")
         async def events(request: Request) -> Response:
-            sse = "text/event-stream" in request.headers.get("accept", "")
-            since = request.headers.get("last-event-id") if sse else None
-            since = since or request.query_params.get("since", "0")
             query = request.query_params
+            sse = "text/event-stream" in request.headers.get("accept", "")
+            since = (request.headers.get("last-event-id") if sse else None) \
+                or query.get("since", "0")
             follow = query.get("follow", "false").lower()
-            detail = query.get("detail", str(MAX_DETAIL))
+            detail = query.get("detail")  # none: every event
             interval = _seconds(query.get("interval", str(COALESCE_S)))
             if not since.isdigit() or len(since) > 18 or follow not in _BOOLEANS \
-                    or not detail.isdigit() or not 0 < int(detail) <= MAX_DETAIL \
-                    or interval is None:
+                    or interval is None or detail is not None and not (
+                        detail.isdigit() and len(detail) <= 6
+                        and 0 < int(detail) <= MAX_DETAIL):
                 return JSONResponse({"message": (
                     "since must be an event number (seq), follow true or false, detail "
                     f"1-{MAX_DETAIL} invocations and interval {MIN_INTERVAL_S}-"
                     f"{MAX_INTERVAL_S} seconds")}, status_code=400)
             return EventStream(self.events, self.closing, since=int(since),
                                follow=_BOOLEANS[follow], sse=sse, server_id=self.server_id,
-                               detail=int(detail) if "detail" in query else None,
+                               detail=int(detail) if detail is not None else None,
                                interval_s=interval)
 
         @app.get("/_workbench/functions")
