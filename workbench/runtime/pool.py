@@ -215,9 +215,8 @@ class Runtime:
         if len(payload) > MAX_REQUEST_BYTES:
             raise RequestTooLarge(f"Request must be smaller than {MAX_REQUEST_BYTES} bytes "
                                   "for the InvokeFunction operation")
-        pool = self.pools.get(spec.name)
-        if pool is None:
-            raise self.not_built_error(spec.name)
+        self.check_built(spec.name)
+        pool = self.pools[spec.name]
         self._admit(pool)  # synchronous: no other invocation can slip in between
         request_id = request_id or ids.request_id()
         try:
@@ -255,8 +254,11 @@ class Runtime:
         reads, the server stopping) is dropped, not logged as a task's unread exception."""
         invocation.add_done_callback(lambda done: done.cancelled() or done.exception())
 
-    def not_built_error(self, function: str) -> NotBuilt:
-        return NotBuilt(function, self.not_built.get(function, "not built"))
+    def check_built(self, function: str) -> None:
+        """A function whose build failed has no pool: Lambda's refusal of a function in
+        state Failed, for every invocation type."""
+        if function not in self.pools:
+            raise NotBuilt(function, self.not_built.get(function, "not built"))
 
     def _starting(self) -> int:
         return sum(env.state in ("new", "starting") for pool in self.pools.values()
@@ -369,8 +371,7 @@ class Runtime:
         self.template, self.pools = template, pools
         self.not_built = {name: error for name, error in failed.items() if name not in pools}
         for name, error in failed.items():
-            self.say(f"[{name}] build failed, "
-                     f"{'the last build keeps running' if name in pools else 'not run'}: {error}")
+            self._say_build_failed(name, error)
         for name, pool in pools.items():
             if name in old and name in placed:
                 await self.retire(name)
@@ -402,6 +403,10 @@ class Runtime:
                 failed[name] = str(error)
         return Placed(placed, failed)
 
+    def _say_build_failed(self, function: str, error: str) -> None:
+        running = "the last build keeps running" if function in self.pools else "not run"
+        self.say(f"[{function}] build failed, {running}: {error}")
+
     def _threadsafe_say(self) -> Callable[[str], None]:
         """`say` for a build thread: the console belongs to the loop."""
         loop = asyncio.get_running_loop()
@@ -424,7 +429,7 @@ class Runtime:
         try:
             placement = await asyncio.to_thread(self._place, source, self._threadsafe_say())
         except WorkbenchError as error:
-            self.say(f"[{function}] build failed, the last build keeps running: {error}")
+            self._say_build_failed(function, str(error))
             return False
         else:
             if pool.source is source:
@@ -443,7 +448,7 @@ class Runtime:
         except WorkbenchError as error:
             if function in self.template.functions and function not in self.pools:
                 self.not_built[function] = str(error)  # (a template reload may have won)
-            self.say(f"[{function}] build failed, not run: {error}")
+            self._say_build_failed(function, str(error))
             return False
         if self.template.functions.get(function) is spec and function not in self.pools:
             self.not_built.pop(function, None)

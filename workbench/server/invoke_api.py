@@ -136,10 +136,9 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
     payload = payload or b"{}"  # an invoke without a payload hands the handler {}
     _check_json(payload)
     check_tenant(spec, tenant_id)  # X-Amz-Tenant-Id: before Event is accepted, too
-    if spec.name in runtime.not_built:
-        # Its build failed: Lambda refuses every invocation type of a function in state
-        # Failed (ResourceConflictException, 409; Invoke API reference, Errors).
-        raise runtime.not_built_error(spec.name)
+    # Its build failed: Lambda refuses every invocation type of a function in state
+    # Failed (ResourceConflictException, 409; Invoke API reference, Errors).
+    runtime.check_built(spec.name)
     if invocation_type == "DryRun":
         return InvokeAnswer(204, b"")
     if invocation_type == "Event":
