@@ -151,8 +151,7 @@ def _seconds(text: str) -> float | None:
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
-def describe_functions(template: Template,
-                       not_built: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def describe_functions(template: Template, not_built: dict[str, str]) -> list[dict[str, Any]]:
     """Each function's settings and routes, as the page lists them (no environment
     variable values: they may hold secrets), and the build's error if it is not run."""
     rows = []
@@ -169,7 +168,7 @@ def describe_functions(template: Template,
             "architecture": spec.architecture, "ephemeral_storage_mb": spec.ephemeral_storage_mb,
             "layers": [str(layer) for layer in spec.layers],
             "environment_variables": sorted(spec.environment), "routes": routes,
-            "not_built": (not_built or {}).get(spec.name)})
+            "not_built": not_built.get(spec.name)})
     return rows
 
 
