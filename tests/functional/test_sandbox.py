@@ -198,6 +198,51 @@ def test_tmp_is_the_environments_own_and_sized_by_ephemeral_storage(
     assert seen["tmpdir"] == "/tmp" and seen["tmp_size_mb"] == 512
 
 
+LINKED_MODEL_APP = """
+import os
+
+WEIGHTS = os.path.join(os.path.dirname(__file__), "model", "weights.txt")
+
+
+def handler(event, context):
+    with open(WEIGHTS) as weights:
+        text = weights.read()
+    try:
+        open(WEIGHTS, "a").close()
+        refused = None
+    except OSError as error:
+        refused = error.errno
+    return {"weights": text, "refused": refused}
+"""
+
+
+def test_a_model_linked_from_under_tmp_is_seen_read_only(
+        with_runtime: Any, tmp_path: Path) -> None:
+    """The default model is a link from the package into the cache; with the cache under
+    /tmp (WORKBENCH_CACHE), the environment's private /tmp must not hide it."""
+    model = tmp_path / "cache" / "models" / "ner-1234"
+    model.mkdir(parents=True)
+    (model / "weights.txt").write_text("learned")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(LINKED_MODEL_APP)
+    (code / "model").symlink_to(model, target_is_directory=True)
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        f"    Properties: {{CodeUri: {code}, Handler: app.handler, Runtime: python3.11}}\n")
+
+    async def body(rt: Runtime) -> InvocationResult:
+        return await rt.invoke("Fn", event())
+
+    result = with_runtime(body, tpl=template.load(tmp_path / "template.yaml"),
+                          mode="dev-venv")
+    assert result.function_error is None, result.payload
+    seen = result.json()
+    assert seen["weights"] == "learned"
+    if private_tmp_allowed():  # mounted read-only, as Lambda's /var/task is
+        assert seen["refused"] == errno.EROFS
+
+
 @pytest.fixture
 def marker(workbench_shared_path: Path) -> Path:
     """A path both INIT attempts see: /tmp is each process tree's own."""

@@ -43,7 +43,7 @@ from workbench.runtime.process import (
     descendants,
     exit_description,
 )
-from workbench.runtime.sandboxes import Confinement, SandboxHost
+from workbench.runtime.sandboxes import Confinement, SandboxHost, package_folders
 from workbench.runtime.types import Clock, InitError, InvocationResult, RealClock
 
 INIT_LIMIT_S = 10.0
@@ -181,7 +181,7 @@ class Environment:
                 self.spec.handler, env, self.spec.code_uri, self.placement.launch,
                 reader.write_fd, cgroups=confinement.group.procs_files
                 if confinement.group else (), tmp_mb=confinement.tmp_mb,
-                read_only=(str(self.spec.code_uri), *(str(p) for p in self.spec.layers)),
+                read_only=package_folders(self.spec.code_uri, self.spec.layers),
                 subreaper=confinement.group is None,
                 exec_only=needs_exec(self.placement, self.extra_env)))
             started = time.perf_counter()

@@ -135,7 +135,7 @@ def enter(request: dict, out_fd: int = -1) -> None:  # type: ignore[type-arg]
         _prctl(PR_SET_CHILD_SUBREAPER, 1)  # detached descendants stay findable
     if request.get("tmp_mb"):
         keep = [*request["path"], *BASE_PATH, str(request["cwd"]), sys.executable,
-                *_debugger_folders(request)]
+                *request.get("read_only", []), *_debugger_folders(request)]
         private_tmp(int(request["tmp_mb"]), keep)
         read_only(request.get("read_only", []))
     if out_fd >= 0:
