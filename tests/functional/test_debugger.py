@@ -47,14 +47,18 @@ def server(tmp_path: Path, debug_port: int) -> Iterator[ServerProcess]:
 def attach(port: int) -> DapClient:
     """What an IDE does: initialize, attach, set the breakpoint, configuration done."""
     client = DapClient("127.0.0.1", port)
-    client.request("initialize", clientID="tests", adapterID="debugpy", pathFormat="path",
-                   linesStartAt1=True, columnsStartAt1=True)
-    client.request("attach", justMyCode=True)
-    client.event("initialized")
-    reply = client.request("setBreakpoints", source={"path": str(SOURCE)},
-                           breakpoints=[{"line": BREAK_LINE}])
-    assert reply["body"]["breakpoints"][0]["verified"] is True
-    client.request("configurationDone")
+    try:
+        client.request("initialize", clientID="tests", adapterID="debugpy", pathFormat="path",
+                       linesStartAt1=True, columnsStartAt1=True)
+        client.request("attach", justMyCode=True)
+        client.event("initialized")
+        reply = client.request("setBreakpoints", source={"path": str(SOURCE)},
+                               breakpoints=[{"line": BREAK_LINE}])
+        assert reply["body"]["breakpoints"][0]["verified"] is True
+        client.request("configurationDone")
+    except BaseException:
+        client.close()  # not left for the garbage collector to warn about in a later test
+        raise
     return client
 
 

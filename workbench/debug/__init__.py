@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -94,12 +95,17 @@ def pydevd_path() -> Path:
 
 
 def _only(name: str, entries: list[Path]) -> Path:
-    """A folder under the cache with links to `entries` and nothing else."""
+    """A folder under the cache with links to `entries` and nothing else. A link left by
+    another virtualenv (since removed, perhaps) is pointed at ours, atomically."""
     folder = config.cache_dir() / name
     folder.mkdir(parents=True, exist_ok=True)
     for entry in entries:
         link = folder / entry.name
-        if not link.exists():
-            with contextlib.suppress(FileExistsError):
-                link.symlink_to(entry, target_is_directory=entry.is_dir())
+        if link.is_symlink() and os.readlink(link) == str(entry):
+            continue
+        fresh = folder / f".{entry.name}.{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            fresh.unlink()
+        fresh.symlink_to(entry, target_is_directory=entry.is_dir())
+        os.replace(fresh, link)
     return folder

@@ -157,9 +157,16 @@ def enter(request: dict, out_fd: int = -1) -> None:  # type: ignore[type-arg]
 
 
 def _debugger_folders(request: dict) -> list:  # type: ignore[type-arg]
+    """The bootstrap's folder and the debugger's, and where the links in the latter point
+    (it links to the installed package, see workbench/debug: in a virtualenv under /tmp,
+    say)."""
     debug = request.get("options", {}).get("debug") or {}
-    return [os.path.dirname(debug["bootstrap"]), debug.get("debugpy") or debug["pydevd"]] \
-        if debug else []
+    if not debug:
+        return []
+    folder = debug.get("debugpy") or debug["pydevd"]
+    with os.scandir(folder) as entries:
+        linked = [os.path.realpath(e.path) for e in entries if e.is_symlink()]
+    return [os.path.dirname(debug["bootstrap"]), folder, *linked]
 
 
 def run_runtime(request: dict) -> None:  # type: ignore[type-arg]
