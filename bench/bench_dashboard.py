@@ -2,9 +2,9 @@
 same server with nobody watching, in one run.
 
 Two watchers, each compared with nobody watching: a client doing over HTTP what the page
-does (follow the SSE stream, poll /_workbench/environments once a second): the server's
-own cost; and the real page in Debian's headless chromium, when there is one, whose
-rendering also shares the two cores with the server and the load, as on a laptop.
+does (follow the SSE stream, with the environments in it): the server's own cost; and
+the real page in Debian's headless chromium, when there is one, whose rendering also
+shares the two cores with the server and the load, as on a laptop.
 Rounds come in pairs, watched and unwatched in alternating order, so drift in a shared
 machine's load falls on both sides; each ratio is the median over the pairs. CPU time
 is reported too (the server's per request, the watcher's share of a core), and what the
@@ -36,20 +36,13 @@ SEQUENTIAL = 500
 CLIENTS, PER_CLIENT = 8, 250
 TARGET_RATIO_MAX = 1.05
 # What the page does, for when no browser is installed: follow the stream as the page
-# asks for it (a digest a second, app.js `connect`), and look at the environments once a
-# second.
+# asks for it (a digest a second with the environments, app.js `connect`).
 PAGE_LIKE_CLIENT = """
-import sys, threading, time, httpx
+import sys, httpx
 base = sys.argv[1]
-def poll():
-    with httpx.Client() as client:  # one connection, kept alive, as the page's fetches
-        while True:
-            client.get(base + "/_workbench/environments")
-            time.sleep(1)
-threading.Thread(target=poll, daemon=True).start()
 live = False
-with httpx.stream("GET", base + "/_workbench/events?detail=25&interval=1", timeout=None,
-                  headers={"Accept": "text/event-stream"}) as stream:
+with httpx.stream("GET", base + "/_workbench/events?detail=25&interval=1&environments=true",
+                  timeout=None, headers={"Accept": "text/event-stream"}) as stream:
     for _ in stream.iter_bytes():  # the first chunk is the stream's hello
         if not live:
             print("live", flush=True)
@@ -59,7 +52,7 @@ with httpx.stream("GET", base + "/_workbench/events?detail=25&interval=1", timeo
 
 class Watcher:
     """The dashboard, open or closed: the page in chromium, or a client doing what the page
-    does over HTTP (follow the stream, poll the environments once a second)."""
+    does over HTTP (follow the stream)."""
 
     def __init__(self, base_url: str, chromium: str | None) -> None:
         self.base_url = base_url
@@ -182,7 +175,7 @@ def _event_cost_us(samples: int = 20000) -> dict[str, float]:
                              server_id="b", detail=detail)
         started = time.process_time()
         for batch in range(0, len(events), 1400):
-            stream._format(events[batch:batch + 1400], 0)
+            stream._format(stream._batch(events[batch:batch + 1400], 0))
         costs[name] = round((time.process_time() - started) / len(events) * 1e6, 2)
     return costs
 

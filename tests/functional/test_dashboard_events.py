@@ -106,6 +106,40 @@ def test_throttle_is_an_event(http: httpx.Client, workbench_shared_path: Path) -
     assert http.get("/_workbench/logs/Slow/nope").status_code == 404
 
 
+def test_the_stream_carries_the_environments_as_they_change(
+        http: httpx.Client, workbench_shared_path: Path) -> None:
+    """What the page follows instead of polling: the environments after the hello, and
+    again whenever they changed, busy and idle included (which are not events)."""
+    assert http.post("/work", json={}).status_code == 200  # one environment, idle
+    release = workbench_shared_path / "release-stream"
+    seen: list[str] = []
+    snapshots: list[list[dict[str, Any]]] = []
+    params = {"detail": 5, "interval": 0.1, "environments": "true"}
+    with http.stream("GET", "/_workbench/events", params=params,
+                     headers={"Accept": "text/event-stream"}) as stream, \
+            ThreadPoolExecutor(1) as pool:
+        call = None
+        for line in stream.iter_lines():
+            if not line.startswith("data: "):
+                continue
+            batch = json.loads(line[6:])
+            for event in batch:
+                if event["kind"] == "environments":
+                    snapshots.append(event["environments"])
+                    seen.append(",".join(e["state"] for e in event["environments"]))
+            if call is None:  # the first message: the hello with the environments
+                assert [e["kind"] for e in batch] == ["hello", "environments"]
+                call = pool.submit(http.post, "/work", json={"wait_for": str(release)})
+            elif seen[-1] == "busy" and not release.exists():
+                release.touch()  # seen busy with no event in between: let it finish
+            elif release.exists() and seen[-1] == "idle":
+                break
+        assert call is not None and call.result().status_code == 200
+    assert seen[0] == "idle" and "busy" in seen and seen[-1] == "idle"
+    # sent only when they changed
+    assert all(a != b for a, b in zip(snapshots[1:], snapshots[:-1], strict=True))
+
+
 def test_follow_streams_new_events_as_they_come(http: httpx.Client) -> None:
     last = http.get("/_workbench/events").text.splitlines()[-1]
     since = json.loads(last)["seq"]
@@ -148,7 +182,8 @@ def test_a_digest_counts_what_it_leaves_out(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("query", ["since=-1", "since=abc", "since=1e3", "follow=maybe",
-                                   "since=" + "9" * 40, "detail=0", "detail=x",
+                                   "environments=x", "since=" + "9" * 40, "detail=0",
+                                   "detail=x",
                                    "detail=100000", "detail=" + "9" * 5000,
                                    "interval=0", "interval=nan",
                                    "interval=11", "interval=-1"])

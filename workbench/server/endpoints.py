@@ -20,7 +20,8 @@ def build(ctx: ServerContext,
           lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]) -> FastAPI:
     app = FastAPI(title="Lambda Workbench", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
-    ctx.dashboard.add_routes(app, lambda: ctx.template, lambda: ctx.runtime.not_built)
+    ctx.dashboard.add_routes(app, lambda: ctx.template, lambda: ctx.runtime.not_built,
+                             ctx.runtime.environments)
 
     @app.get("/_workbench/health")
     async def health() -> dict[str, object]:

@@ -7,7 +7,8 @@ both only append to a bounded buffer (`events.EventLog`). `add_routes` serves:
   GET /_workbench/                     the page (self-contained: its own JS and CSS)
   GET /_workbench/events               the buffer as JSON lines (?since=SEQ, ?follow=true),
                                        or server-sent events (Accept: text/event-stream);
-                                       ?detail=N digests each batch, ?interval=S paces it
+                                       ?detail=N digests each batch, ?interval=S paces it,
+                                       ?environments=true adds the environments as changed
   GET /_workbench/functions            functions with their settings and routes
   GET /_workbench/logs/{function}/{request_id}   one invocation's log
   GET /_workbench/reports[/{path}]     replay and simulation reports in the working folder
@@ -34,7 +35,7 @@ from workbench.server.dashboard.events import (
     environment_event,
     invocation_event,
 )
-from workbench.server.dashboard.stream import COALESCE_S, EventStream
+from workbench.server.dashboard.stream import COALESCE_S, Environments, EventStream
 from workbench.template import Template
 from workbench.trace import TraceRecord
 
@@ -73,9 +74,10 @@ class Dashboard:
         self.closing.set()
 
     def add_routes(self, app: FastAPI, template: Callable[[], Template],
-                   not_built: Callable[[], dict[str, str]]) -> None:
+                   not_built: Callable[[], dict[str, str]], environments: Environments) -> None:
         """`template()` is the template now (hot reload may replace it), `not_built()` the
-        functions whose build failed, each with the build's error."""
+        functions whose build failed, each with the build's error, `environments()` the
+        environments alive (as `/_workbench/environments` lists them)."""
         @app.get("/_workbench/")
         async def page() -> Response:
             return FileResponse(STATIC / "index.html", media_type="text/html",
@@ -96,20 +98,23 @@ class Dashboard:
             since = (request.headers.get("last-event-id") if sse else None) \
                 or query.get("since", "0")
             follow = query.get("follow", "false").lower()
+            with_environments = query.get("environments", "false").lower()
             detail = query.get("detail")  # none: every event
             interval = _seconds(query.get("interval", str(COALESCE_S)))
             if not since.isdigit() or len(since) > 18 or follow not in _BOOLEANS \
+                    or with_environments not in _BOOLEANS \
                     or interval is None or detail is not None and not (
                         detail.isdigit() and len(detail) <= 6
                         and 0 < int(detail) <= MAX_DETAIL):
                 return JSONResponse({"message": (
-                    "since must be an event number (seq), follow true or false, detail "
-                    f"1-{MAX_DETAIL} invocations and interval {MIN_INTERVAL_S}-"
-                    f"{MAX_INTERVAL_S} seconds")}, status_code=400)
+                    "since must be an event number (seq), follow and environments true or "
+                    f"false, detail 1-{MAX_DETAIL} invocations and interval "
+                    f"{MIN_INTERVAL_S}-{MAX_INTERVAL_S} seconds")}, status_code=400)
             return EventStream(self.events, self.closing, since=int(since),
                                follow=_BOOLEANS[follow], sse=sse, server_id=self.server_id,
                                detail=int(detail) if detail is not None else None,
-                               interval_s=interval)
+                               interval_s=interval, environments=environments
+                               if _BOOLEANS[with_environments] else None)
 
         @app.get("/_workbench/functions")
         async def functions() -> list[dict[str, Any]]:
