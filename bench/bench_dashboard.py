@@ -56,7 +56,7 @@ class Watcher:
 
     def __init__(self, base_url: str, chromium: str | None) -> None:
         self.base_url = base_url
-        self.kind = "chromium page" if chromium else "stream and polls, no browser"
+        self.kind = "chromium page" if chromium else "stream, no browser"
         self._browser = Chromium(chromium) if chromium else None
         self._client: subprocess.Popen[bytes] | None = None
 
