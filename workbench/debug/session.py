@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from workbench.debug.clock import PausableClock
 from workbench.runtime.process import Launch, Process, SpawnRequest, SubprocessSpawner
+from workbench.runtime.sandboxes import with_link_targets
 from workbench.runtime.types import Clock
 
 BOOTSTRAP = Path(__file__).parent / "bootstrap.py"
@@ -141,6 +142,9 @@ class DebugSpawner:
         assert front is not None
         await self.session.start()
         debug = {"bootstrap": str(BOOTSTRAP), **await front.prepare(request.cwd)}
+        # what its private /tmp keeps: the debugger's folder links to the installed package
+        debug["folders"] = list(with_link_targets(
+            [str(BOOTSTRAP.parent), debug.get("debugpy") or debug["pydevd"]]))
         process = await self._fresh.spawn(dataclasses.replace(
             request, exec_only=True, options={**request.options, "debug": debug}))
         front.spawned(process)

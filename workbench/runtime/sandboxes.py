@@ -44,17 +44,22 @@ def private_tmp_allowed() -> bool:
         return False
 
 
+def with_link_targets(folders: list[str]) -> tuple[str, ...]:
+    """`folders`, and where each link at the top of one points. A private /tmp binds back
+    what an environment is told to keep: named this way, a target under the host's /tmp
+    (a cache, a virtualenv in a CI clone) is not hidden."""
+    found = list(folders)
+    for folder in folders:
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            found += [os.path.realpath(e.path) for e in entries if e.is_symlink()]
+    return tuple(found)
+
+
 def package_folders(code_uri: Path, layers: tuple[Path, ...]) -> tuple[str, ...]:
     """The folders a function's package is made of, read-only in its sandbox as Lambda's
     /var/task and /opt are: its task root, its layers, and where a link at the top of one
-    points (the default model stays a link into the cache, see build/code.py). Named so
-    that a private /tmp does not hide one kept under the host's /tmp."""
-    folders = [str(code_uri), *(str(p) for p in layers)]
-    for folder in list(folders):
-        with contextlib.suppress(OSError), os.scandir(folder) as entries:
-            folders += [os.path.realpath(e.path) for e in entries
-                        if e.is_symlink() and os.path.isdir(e.path)]
-    return tuple(folders)
+    points (the default model stays a link into the cache, see build/code.py)."""
+    return with_link_targets([str(code_uri), *(str(p) for p in layers)])
 
 
 @dataclass

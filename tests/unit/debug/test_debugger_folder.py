@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from workbench import debug
-from workbench.runtime.sandbox import zygote
+from workbench.runtime.sandboxes import with_link_targets
 
 
 def test_a_link_left_by_a_removed_virtualenv_is_pointed_at_ours(
@@ -31,9 +31,6 @@ def test_a_private_tmp_keeps_where_the_debuggers_links_point(tmp_path: Path) -> 
     folder = tmp_path / "debugpy-1.0"
     folder.mkdir()
     (folder / "debugpy").symlink_to(installed, target_is_directory=True)
-    request = {"options": {"debug": {"bootstrap": "/srv/workbench/debug/bootstrap.py",
-                                     "debugpy": str(folder), "port": 5678}}}
 
-    assert zygote._debugger_folders(request) == [
-        "/srv/workbench/debug", str(folder), str(installed)]
-    assert zygote._debugger_folders({"options": {}}) == []
+    assert with_link_targets(["/srv/workbench/debug", str(folder)]) == (
+        "/srv/workbench/debug", str(folder), str(installed))

@@ -135,7 +135,8 @@ def enter(request: dict, out_fd: int = -1) -> None:  # type: ignore[type-arg]
         _prctl(PR_SET_CHILD_SUBREAPER, 1)  # detached descendants stay findable
     if request.get("tmp_mb"):
         keep = [*request["path"], *BASE_PATH, str(request["cwd"]), sys.executable,
-                *request.get("read_only", []), *_debugger_folders(request)]
+                *request.get("read_only", []),
+                *(request.get("options", {}).get("debug") or {}).get("folders", [])]
         private_tmp(int(request["tmp_mb"]), keep)
         read_only(request.get("read_only", []))
     if out_fd >= 0:
@@ -154,19 +155,6 @@ def enter(request: dict, out_fd: int = -1) -> None:  # type: ignore[type-arg]
     sys.path[:] = [*request["path"], *BASE_PATH]
     if "random" in sys.modules:
         sys.modules["random"].seed()  # a fresh interpreter seeds from the OS
-
-
-def _debugger_folders(request: dict) -> list:  # type: ignore[type-arg]
-    """The bootstrap's folder and the debugger's, and where the links in the latter point
-    (it links to the installed package, see workbench/debug: in a virtualenv under /tmp,
-    say)."""
-    debug = request.get("options", {}).get("debug") or {}
-    if not debug:
-        return []
-    folder = debug.get("debugpy") or debug["pydevd"]
-    with os.scandir(folder) as entries:
-        linked = [os.path.realpath(e.path) for e in entries if e.is_symlink()]
-    return [os.path.dirname(debug["bootstrap"]), folder, *linked]
 
 
 def run_runtime(request: dict) -> None:  # type: ignore[type-arg]
