@@ -112,8 +112,11 @@ def test_the_stream_carries_the_environments_as_they_change(
     again whenever they changed, busy and idle included (which are not events)."""
     assert http.post("/work", json={}).status_code == 200  # one environment, idle
     release = workbench_shared_path / "release-stream"
-    seen: list[str] = []
     snapshots: list[list[dict[str, Any]]] = []
+
+    def states(at: int) -> str:
+        return ",".join(e["state"] for e in snapshots[at])
+
     params = {"detail": 5, "interval": 0.1, "environments": "true"}
     with http.stream("GET", "/_workbench/events", params=params,
                      headers={"Accept": "text/event-stream"}) as stream, \
@@ -126,15 +129,15 @@ def test_the_stream_carries_the_environments_as_they_change(
             for event in batch:
                 if event["kind"] == "environments":
                     snapshots.append(event["environments"])
-                    seen.append(",".join(e["state"] for e in event["environments"]))
             if call is None:  # the first message: the hello with the environments
                 assert [e["kind"] for e in batch] == ["hello", "environments"]
                 call = pool.submit(http.post, "/work", json={"wait_for": str(release)})
-            elif seen[-1] == "busy" and not release.exists():
+            elif states(-1) == "busy" and not release.exists():
                 release.touch()  # seen busy with no event in between: let it finish
-            elif release.exists() and seen[-1] == "idle":
+            elif release.exists() and states(-1) == "idle":
                 break
         assert call is not None and call.result().status_code == 200
+    seen = [states(at) for at in range(len(snapshots))]
     assert seen[0] == "idle" and "busy" in seen and seen[-1] == "idle"
     # sent only when they changed
     assert all(a != b for a, b in zip(snapshots[1:], snapshots[:-1], strict=True))

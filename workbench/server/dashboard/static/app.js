@@ -132,9 +132,9 @@ function reset() {  // the server restarted: what we hold is of the old one
 
 // The page redraws at most once a second, in one frame: each redraw of the invocations
 // table costs the browser a layout and a paint whatever the number of rows it adds (about
-// 1% of a core a second, bench/bench_dashboard.py). Under a firehose (the server left
-// calls out of its last batch: a load test), every other second: nobody reads 50 rows a
-// second, and the page then takes half the CPU from the server under load.
+// 1% of a core at one a second, headless chromium under load). Under a firehose (the
+// server left calls out of its last batch: a load test), every other second: nobody reads
+// 50 rows a second, and what redraws cost the cores the server needs is halved.
 const REDRAW_MS = 1000;
 let pending = false, drawn = 0;
 function schedule() {
