@@ -21,7 +21,7 @@ from workbench.errors import RequestTooLarge, ResourceNotFound, TooManyRequests
 from workbench.runtime import cgroups
 from workbench.runtime.logs import parse_report
 from workbench.runtime.pool import Runtime
-from workbench.runtime.reload import watch_code
+from workbench.runtime.reload import rebuild, update_template, watch_code
 from workbench.runtime.sandboxes import private_tmp_allowed
 from workbench.runtime.types import FakeClock, InvocationResult
 
@@ -377,14 +377,14 @@ def test_a_template_update_during_a_code_rebuild_keeps_the_newer_spec(tmp_path: 
         rt = Runtime(before)
         try:
             first = (await rt.invoke("First", b"{}")).json()
-            rebuild = asyncio.ensure_future(rt.reload("First"))  # builds `before`'s spec
+            rebuilt = asyncio.ensure_future(rebuild(rt, "First"))  # builds `before`'s spec
             await asyncio.sleep(0)  # it is in its build thread now
-            update = asyncio.ensure_future(rt.update(after))
+            update = asyncio.ensure_future(update_template(rt, after))
             while not update.done():  # Second is unknown until the update, then it runs
                 with contextlib.suppress(ResourceNotFound):
                     await rt.invoke("Second", b"{}")
                 await asyncio.sleep(0)
-            await asyncio.gather(rebuild, update)
+            await asyncio.gather(rebuilt, update)
             second = (await rt.invoke("Second", b"{}")).json()
             return first, second, (await rt.invoke("First", b"{}")).json()
         finally:

@@ -149,7 +149,7 @@ class Runtime:
                       if name in placed.placements}
         self.host = SandboxHost()
         self._closing = False
-        self._placing = threading.Lock()  # one build at a time (see _place)
+        self._placing = threading.Lock()  # one build at a time (see place)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reaper: asyncio.Task[None] | None = None
 
@@ -164,7 +164,7 @@ class Runtime:
             await self.debug.start()
         await self.spawner.prepare(list({p.placement.launch: None
                                          for p in self.pools.values()}))
-        await asyncio.gather(*(self._provision(pool) for pool in self.pools.values()))
+        await asyncio.gather(*(self.provision(pool) for pool in self.pools.values()))
         if self.keepalive_s > 0:
             self._reaper = asyncio.ensure_future(self._reap_forever())
 
@@ -185,7 +185,7 @@ class Runtime:
             await self.spawner.close()
         await self.host.close()
 
-    async def _provision(self, pool: FunctionPool) -> None:
+    async def provision(self, pool: FunctionPool) -> None:
         if self.debug_clock(pool.spec.name):
             return  # debugged environments start on demand, each waiting for the IDE
         missing = pool.spec.provisioned_concurrency - sum(
@@ -310,7 +310,7 @@ class Runtime:
         if self.on_log is not None:
             self.on_log(function, text)
 
-    # -- idle reclaim and hot reload ---------------------------------------------------
+    # -- idle reclaim and retiring ------------------------------------------------------
 
     async def reap_idle(self) -> int:
         """Stop environments idle for longer than the keep-alive; return how many."""
@@ -343,118 +343,18 @@ class Runtime:
             pool.alive.remove(env)
         await asyncio.gather(*(env.stop() for env in idle))
         if pool.spec.provisioned_concurrency:
-            task = asyncio.ensure_future(self._provision(pool))
+            task = asyncio.ensure_future(self.provision(pool))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def update(self, template: Template) -> None:
-        """(templates, #14) The template was reloaded: a new function gets a pool, a changed
-        one is retired (its next call is cold, with the new spec), a removed one goes.
-        What changed is built first, in a thread (the server keeps serving the old
-        template meanwhile); then the template and the pools change together, so no call
-        ever sees a function without its pool. A build that fails leaves the last one
-        running, or the function not built (and not run) if it had none."""
-        changed = {name: spec for name, spec in template.functions.items()
-                   if name not in self.pools or self.pools[name].source != spec}
-        placed, failed = await asyncio.to_thread(self._place_each, changed,
-                                                 self._threadsafe_say(), template)
-        old, pools = self.pools, {}
-        for name, spec in template.functions.items():
-            pool = old.get(name)
-            if pool is None and name in placed:
-                pool = FunctionPool(placed[name], spec)
-            elif pool is not None and name in placed:
-                pool.source = spec
-                pool.place(placed[name])
-            if pool is not None:
-                pools[name] = pool
-        self.template, self.pools = template, pools
-        self.not_built = {name: error for name, error in failed.items() if name not in pools}
-        for name, error in failed.items():
-            self._say_build_failed(name, error)
-        for name, pool in pools.items():
-            if name in old and name in placed:
-                await self.retire(name)
-            elif not pool.alive and pool.spec.provisioned_concurrency:
-                await self._provision(pool)
-        for name, pool in old.items():  # removed: idle environments stop, busy ones after
-            if name not in pools:
-                idle, pool.idle = pool.idle, []
-                for env in pool.alive:
-                    env.retired = True
-                await asyncio.gather(*(env.stop() for env in idle))
-
-    def _place(self, spec: FunctionSpec, say: Callable[[str], None] | None = None,
-               template: Template | None = None) -> Placement:
+    def place(self, spec: FunctionSpec, say: Callable[[str], None] | None = None,
+              template: Template | None = None) -> Placement:
         """Place (build) one function; one build at a time, as the code watcher's rebuild
         and a template reload may both want the same `.aws-sam/build` folder."""
         only = dataclasses.replace(template or self.template, functions={spec.name: spec})
         with self._placing:
             return place_all(only, self.mode, strict=self.strict_runtime, build=self.build,
                              say=say or self.say).placements[spec.name]
-
-    def _place_each(self, specs: dict[str, FunctionSpec], say: Callable[[str], None],
-                    template: Template) -> Placed:
-        placed, failed = {}, {}
-        for name, spec in specs.items():
-            try:
-                placed[name] = self._place(spec, say, template)
-            except WorkbenchError as error:
-                failed[name] = str(error)
-        return Placed(placed, failed)
-
-    def _say_build_failed(self, function: str, error: str) -> None:
-        running = "the last build keeps running" if function in self.pools else "not run"
-        self.say(f"[{function}] build failed, {running}: {error}")
-
-    def _threadsafe_say(self) -> Callable[[str], None]:
-        """`say` for a build thread: the console belongs to the loop."""
-        loop = asyncio.get_running_loop()
-
-        def say(line: str) -> None:
-            loop.call_soon_threadsafe(self.say, line)
-        return say
-
-    async def reload(self, function: str) -> bool:
-        """Its sources changed: build it again (only what changed is redone, with progress),
-        then retire its environments, so the next call is cold and runs the new build.
-        Cold starts wait for the build; a build that fails leaves the last one running
-        (False, said in one line); a template reload that placed a newer spec meanwhile
-        keeps it."""
-        pool = self.pools.get(function)
-        if pool is None:
-            return await self._build_again(function)
-        source = pool.source
-        pool.rebuilding = built = asyncio.get_running_loop().create_future()
-        try:
-            placement = await asyncio.to_thread(self._place, source, self._threadsafe_say())
-        except WorkbenchError as error:
-            self._say_build_failed(function, str(error))
-            return False
-        else:
-            if pool.source is source:
-                pool.place(placement)
-        finally:
-            pool.rebuilding = None
-            built.set_result(None)
-        await self.retire(function)
-        return True
-
-    async def _build_again(self, function: str) -> bool:
-        """A function whose build failed, its sources changed: if it builds now, it runs."""
-        spec = self.template.functions[function]
-        try:
-            placement = await asyncio.to_thread(self._place, spec, self._threadsafe_say())
-        except WorkbenchError as error:
-            if function in self.template.functions and function not in self.pools:
-                self.not_built[function] = str(error)  # (a template reload may have won)
-            self._say_build_failed(function, str(error))
-            return False
-        if self.template.functions.get(function) is spec and function not in self.pools:
-            self.not_built.pop(function, None)
-            self.pools[function] = pool = FunctionPool(placement, spec)
-            await self._provision(pool)
-        return True
 
     def environments(self) -> list[dict[str, Any]]:
         return [env.describe() for pool in self.pools.values() for env in pool.alive]

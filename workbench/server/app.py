@@ -26,7 +26,7 @@ from workbench.gateway.access import Access
 from workbench.gateway.http import HttpRequest, header_text
 from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
-from workbench.runtime.reload import watch_code
+from workbench.runtime.reload import update_template, watch_code
 from workbench.server import endpoints, invoke_api, proxy
 from workbench.server.body import read_body
 from workbench.server.console import Console
@@ -118,7 +118,7 @@ class DevApp:
     async def _reloaded(self, fresh: templates.Template) -> None:
         """(templates, #14) The template changed: routes, functions and checks follow it."""
         ctx = self.context
-        await ctx.runtime.update(fresh)
+        await update_template(ctx.runtime, fresh)
         ctx.template, ctx.router = fresh, Router(fresh)
         ctx.access = _access(ctx.settings, fresh, ctx.runtime)
         ctx.dashboard.template_changed()
