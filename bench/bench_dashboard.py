@@ -4,7 +4,8 @@ same server with nobody watching, in one run.
 Two watchers, each compared with nobody watching: a client doing over HTTP what the page
 does (follow the SSE stream, with the environments in it): the server's own cost; and
 the real page in Debian's headless chromium, when there is one, whose rendering also
-shares the two cores with the server and the load, as on a laptop.
+shares the two cores with the server and the load, as on a laptop. A third, a process
+that watches nothing, is the control: its ratios are the run's noise.
 Rounds come in pairs, watched and unwatched in alternating order, so drift in a shared
 machine's load falls on both sides; each ratio is the median over the pairs. CPU time
 is reported too (the server's per request, the watcher's share of a core), and what the
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -53,15 +55,24 @@ with httpx.stream("GET", base + "/_workbench/events?detail=25&interval=1&environ
             print("live", flush=True)
             live = True
 """
+# The control (an A/A comparison): a process that watches nothing, opened and shut as the
+# others are; its ratios are this run's noise, what the watchers' are read against.
+NOBODY = """
+import time
+print("live", flush=True)
+time.sleep(3600)
+"""
 
 
 class Watcher:
     """The dashboard, open or closed: the page in chromium, or a client doing what the page
     does over HTTP (follow the stream)."""
 
-    def __init__(self, base_url: str, chromium: str | None) -> None:
+    def __init__(self, base_url: str, chromium: str | None, script: str = PAGE_LIKE_CLIENT,
+                 kind: str = "stream, no browser") -> None:
         self.base_url = base_url
-        self.kind = "chromium page" if chromium else "stream, no browser"
+        self.kind = "chromium page" if chromium else kind
+        self._script = script
         self._browser = Chromium(chromium) if chromium else None
         self._client: subprocess.Popen[bytes] | None = None
 
@@ -73,7 +84,7 @@ class Watcher:
                 "document.getElementById('connection').dataset.state") == "live", 30, "live")
         else:  # started, and following the stream, before the round begins (as the page)
             client = self._client = subprocess.Popen(
-                [sys.executable, "-c", PAGE_LIKE_CLIENT, self.base_url], stdout=subprocess.PIPE)
+                [sys.executable, "-c", self._script, self.base_url], stdout=subprocess.PIPE)
             assert client.stdout is not None
             ready, _, _ = select.select([client.stdout], [], [], 30)
             if not ready or client.stdout.readline() != b"live\n":
@@ -199,8 +210,13 @@ def run() -> dict[str, object]:
         url = f"{server.url}/echo"
         try:
             asyncio.run(loadgen.run(url, clients=CLIENTS, requests_per_client=50))  # warm
-            for chromium in dict.fromkeys([None, find_chromium()]):
-                watcher = Watcher(server.url, chromium)
+            chromium = find_chromium()
+            watchers: list[Callable[[], Watcher]] = [
+                lambda: Watcher(server.url, None, NOBODY, "nobody (control)"),
+                lambda: Watcher(server.url, None),
+                *([lambda: Watcher(server.url, chromium)] if chromium else [])]
+            for make in watchers:  # one at a time: a browser starts when its turn comes
+                watcher = make()
                 try:
                     results[watcher.kind] = _compare(url, server.process.pid, watcher)
                 finally:
