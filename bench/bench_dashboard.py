@@ -204,13 +204,13 @@ def _event_cost_us(samples: int = 20000) -> dict[str, float]:
 def run() -> dict[str, object]:
     results: dict[str, object] = {"target_ratio_max": TARGET_RATIO_MAX,
                                   "server_cpu_per_invocation": _event_cost_us()}
+    chromium = find_chromium()
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(HERE / "apps" / "template.yaml", Path(tmp) / "serve.log",
                               "--quiet", "--no-reload", cwd=Path(tmp))
         url = f"{server.url}/echo"
         try:
             asyncio.run(loadgen.run(url, clients=CLIENTS, requests_per_client=50))  # warm
-            chromium = find_chromium()
             watchers: list[Callable[[], Watcher]] = [
                 lambda: Watcher(server.url, None, NOBODY, "nobody (control)"),
                 lambda: Watcher(server.url, None),
@@ -223,6 +223,6 @@ def run() -> dict[str, object]:
                     watcher.close()
         finally:
             server.stop()
-    if not find_chromium():
+    if not chromium:
         results["chromium page"] = "not measured: no chromium (make test installs it as root)"
     return results

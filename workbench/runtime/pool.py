@@ -104,6 +104,16 @@ class FunctionPool:
         self.placement = placement
         self.spec = placement.spec
 
+    async def retire(self) -> None:
+        """Its code changed or it is gone: idle environments stop now, busy ones after
+        their call."""
+        idle, self.idle = self.idle, []
+        for env in self.alive:
+            env.retired = True
+        for env in idle:
+            self.alive.remove(env)
+        await asyncio.gather(*(env.stop() for env in idle))
+
 
 class Runtime:
     def __init__(self, template: Template, *, clock: Clock | None = None,
@@ -336,12 +346,7 @@ class Runtime:
     async def retire(self, function: str) -> None:
         """The function's code changed: idle environments go now, busy ones after their call."""
         pool = self.pools[function]
-        idle, pool.idle = pool.idle, []
-        for env in pool.alive:
-            env.retired = True
-        for env in idle:
-            pool.alive.remove(env)
-        await asyncio.gather(*(env.stop() for env in idle))
+        await pool.retire()
         if pool.spec.provisioned_concurrency:
             task = asyncio.ensure_future(self.provision(pool))
             self._tasks.add(task)

@@ -128,10 +128,7 @@ async def update_template(runtime: Runtime, template: Template) -> None:
             await runtime.provision(pool)
     for name, pool in old.items():  # removed: idle environments stop, busy ones after
         if name not in pools:
-            idle, pool.idle = pool.idle, []
-            for env in pool.alive:
-                env.retired = True
-            await asyncio.gather(*(env.stop() for env in idle))
+            await pool.retire()
 
 
 def _place_each(runtime: Runtime, specs: dict[str, FunctionSpec], say: Callable[[str], None],
