@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -97,12 +97,11 @@ class Dashboard:
             sse = "text/event-stream" in request.headers.get("accept", "")
             since = (request.headers.get("last-event-id") if sse else None) \
                 or query.get("since", "0")
-            follow = query.get("follow", "false").lower()
-            with_environments = query.get("environments", "false").lower()
+            follow, with_environments = _flag(query, "follow"), _flag(query, "environments")
             detail = query.get("detail")  # none: every event
             interval = _seconds(query.get("interval", str(COALESCE_S)))
-            if not since.isdigit() or len(since) > 18 or follow not in _BOOLEANS \
-                    or with_environments not in _BOOLEANS \
+            if not since.isdigit() or len(since) > 18 or follow is None \
+                    or with_environments is None \
                     or interval is None or detail is not None and not (
                         detail.isdigit() and len(detail) <= 6
                         and 0 < int(detail) <= MAX_DETAIL):
@@ -111,10 +110,10 @@ class Dashboard:
                     f"false, detail 1-{MAX_DETAIL} invocations and interval "
                     f"{MIN_INTERVAL_S}-{MAX_INTERVAL_S} seconds")}, status_code=400)
             return EventStream(self.events, self.closing, since=int(since),
-                               follow=_BOOLEANS[follow], sse=sse, server_id=self.server_id,
+                               follow=follow, sse=sse, server_id=self.server_id,
                                detail=int(detail) if detail is not None else None,
-                               interval_s=interval, environments=environments
-                               if _BOOLEANS[with_environments] else None)
+                               interval_s=interval,
+                               environments=environments if with_environments else None)
 
         @app.get("/_workbench/functions")
         async def functions() -> list[dict[str, Any]]:
@@ -154,6 +153,11 @@ def _seconds(text: str) -> float | None:
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _flag(query: Mapping[str, str], name: str) -> bool | None:
+    """A true/false query parameter (false when absent), or None when it is neither."""
+    return _BOOLEANS.get(query.get(name, "false").lower())
 
 
 def describe_functions(template: Template, not_built: dict[str, str]) -> list[dict[str, Any]]:
