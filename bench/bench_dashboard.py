@@ -18,6 +18,7 @@ server by taking cores, whatever the server does, and these say which is which.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import select
 import statistics
@@ -250,3 +251,33 @@ def run() -> dict[str, object]:
     if not chromium:
         results["chromium page"] = "not measured: no chromium (make test installs it as root)"
     return results
+
+
+def pool(paths: list[Path]) -> dict[str, dict[str, object]]:
+    """The pairs of several runs' JSON (`make bench` results) taken together, each watcher's
+    ratios with the interval and verdict of all its pairs: what one run's 40 pairs cannot
+    narrow enough on a noisy machine, runs of the same code can."""
+    pairs: dict[str, dict[str, list[float]]] = {}
+    for path in paths:
+        results = json.loads(path.read_text())
+        runs = results.get("dashboard") if isinstance(results, dict) else None
+        if not isinstance(runs, dict):
+            raise ValueError(f"{path}: no dashboard benchmark in it")
+        for kind, measured in runs.items():
+            if isinstance(measured, dict) and "pair_ratios" in measured:
+                for metric, ratios in measured["pair_ratios"].items():
+                    pairs.setdefault(kind, {}).setdefault(metric, []).extend(ratios)
+    return {kind: {metric: {"pairs": len(ratios), "median": round(statistics.median(ratios), 3),
+                            "ci95": _median_ci(ratios), "verdict": _verdict(ratios)}
+                   for metric, ratios in metrics.items()}
+            for kind, metrics in pairs.items()}
+
+
+if __name__ == "__main__":  # python -m bench.bench_dashboard RESULT.json... (pooled)
+    if len(sys.argv) < 2:
+        sys.exit("usage: python -m bench.bench_dashboard RESULT.json...")
+    try:
+        print(json.dumps(pool([Path(arg) for arg in sys.argv[1:]]), indent=2))
+    except (OSError, ValueError, TypeError) as error:
+        print(f"bench.bench_dashboard: {error}", file=sys.stderr)
+        sys.exit(2)

@@ -1,7 +1,12 @@
 """The dashboard benchmark calls its 5% target met or missed only where the bootstrap
 interval of the pairs' median ratio says so (issue 16)."""
 
-from bench.bench_dashboard import _median_ci, _verdict
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.bench_dashboard import _median_ci, _verdict, pool
 
 
 def test_interval_holds_the_median_and_is_repeatable() -> None:
@@ -21,3 +26,22 @@ def test_pairs_clearly_over_the_target_are_missed() -> None:
 
 def test_pairs_spread_across_the_target_decide_nothing() -> None:
     assert _verdict([0.8, 1.3, 0.9, 1.2, 1.05, 1.0, 1.1]) == "not shown either way (noise)"
+
+
+def test_runs_pool_their_pairs(tmp_path: Path) -> None:
+    paths = []
+    for index, ratios in enumerate(([1.0, 1.02, 0.98] * 10, [0.99, 1.01, 1.0] * 10)):
+        path = tmp_path / f"{index}.json"
+        path.write_text(json.dumps({"dashboard": {
+            "server_cpu_per_invocation": {"append_us": 3.0},
+            "chromium page": {"pair_ratios": {"throughput": ratios, "warm_p50": ratios}}}}))
+        paths.append(path)
+    pooled = pool(paths)["chromium page"]["throughput"]
+    assert pooled["pairs"] == 60 and pooled["verdict"] == "met"
+
+
+def test_a_file_without_the_benchmark_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.json"
+    path.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="no dashboard benchmark"):
+        pool([path])
