@@ -36,15 +36,16 @@ from tests.browser import Chromium, find_chromium
 from workbench.pytest_plugin import start_server, wait_for
 
 HERE = Path(__file__).parent
-# Many short pairs rather than a few long ones: on 2 cores a pair's ratio wanders by
-# 5-15% whatever is watched (the control shows it), so what the target is read on is the
-# median over the pairs with its confidence interval, which narrows with their number.
+# On 2 cores a pair's ratio wanders by 5-15% whatever is watched (the control shows it),
+# so the target is read on the median over many pairs with its confidence interval. The
+# noise is about white: halving the rounds doubles their spread, and what narrows the
+# interval is the time measured in all (40 pairs, 5 min a watcher: about +-4% here).
 PAIRS = 40
 # Rounds of set lengths, whatever the machine's speed. Each round first loads the server
 # unmeasured, watched or not, so what is measured is the page "open and streaming"
 # (issue 16), not its first fetches and first draw after it went live, which happen once
 # per opening (and once per round here).
-SETTLE_S, SEQUENTIAL_S, CONCURRENT_S = 0.5, 1.0, 2.0  # a pair's 7 s: 40 pairs give +-3%
+SETTLE_S, SEQUENTIAL_S, CONCURRENT_S = 0.5, 1.0, 2.0
 CLIENTS = 8
 TARGET_RATIO_MAX = 1.05
 RESAMPLES = 2000
