@@ -161,6 +161,7 @@ def _compare(url: str, server_pid: int, watcher: Watcher) -> dict[str, object]:
         pairs.append((measured[True], measured[False]))
     p50_ratios = [w["p50_ms"] / u["p50_ms"] for w, u in pairs]
     throughput_ratios = [u["req_per_s"] / w["req_per_s"] for w, u in pairs]
+    intervals = {"warm_p50": _median_ci(p50_ratios), "throughput": _median_ci(throughput_ratios)}
     return {
         "pairs": PAIRS, "round_s": {"settle": SETTLE_S, "sequential": SEQUENTIAL_S,
                                     "concurrent": CONCURRENT_S},
@@ -168,8 +169,8 @@ def _compare(url: str, server_pid: int, watcher: Watcher) -> dict[str, object]:
         "without_dashboard": _side([u for _, u in pairs]),
         "warm_p50_ratio": round(statistics.median(p50_ratios), 3),
         "throughput_ratio": round(statistics.median(throughput_ratios), 3),
-        "ci95": {"warm_p50": _median_ci(p50_ratios), "throughput": _median_ci(throughput_ratios)},
-        "verdict": {"warm_p50": _verdict(p50_ratios), "throughput": _verdict(throughput_ratios)},
+        "ci95": intervals,
+        "verdict": {metric: _verdict(interval) for metric, interval in intervals.items()},
         # each pair's, in the order run: how far this machine's noise moves one pair
         "pair_ratios": {"warm_p50": [round(r, 3) for r in p50_ratios],
                         "throughput": [round(r, 3) for r in throughput_ratios]},
@@ -185,9 +186,9 @@ def _median_ci(ratios: list[float]) -> list[float]:
     return [round(medians[int(RESAMPLES * 0.025)], 3), round(medians[int(RESAMPLES * 0.975)], 3)]
 
 
-def _verdict(ratios: list[float]) -> str:
+def _verdict(interval: list[float]) -> str:
     """Met or missed only where the interval says so; otherwise the noise decides nothing."""
-    low, high = _median_ci(ratios)
+    low, high = interval
     if high <= TARGET_RATIO_MAX:
         return "met"
     return "missed" if low > TARGET_RATIO_MAX else "not shown either way (noise)"
@@ -268,10 +269,14 @@ def pool(paths: list[Path]) -> dict[str, dict[str, object]]:
             if isinstance(measured, dict) and "pair_ratios" in measured:
                 for metric, ratios in measured["pair_ratios"].items():
                     pairs.setdefault(kind, {}).setdefault(metric, []).extend(ratios)
-    return {kind: {metric: {"pairs": len(ratios), "median": round(statistics.median(ratios), 3),
-                            "ci95": _median_ci(ratios), "verdict": _verdict(ratios)}
-                   for metric, ratios in metrics.items()}
+    return {kind: {metric: _pooled(ratios) for metric, ratios in metrics.items()}
             for kind, metrics in pairs.items()}
+
+
+def _pooled(ratios: list[float]) -> dict[str, object]:
+    interval = _median_ci(ratios)
+    return {"pairs": len(ratios), "median": round(statistics.median(ratios), 3),
+            "ci95": interval, "verdict": _verdict(interval)}
 
 
 if __name__ == "__main__":  # python -m bench.bench_dashboard RESULT.json... (pooled)

@@ -17,15 +17,16 @@ def test_interval_holds_the_median_and_is_repeatable() -> None:
 
 
 def test_tight_pairs_under_the_target_are_met() -> None:
-    assert _verdict([0.99, 1.0, 1.01, 1.0, 0.995, 1.005] * 5) == "met"
+    assert _verdict(_median_ci([0.99, 1.0, 1.01, 1.0, 0.995, 1.005] * 5)) == "met"
 
 
 def test_pairs_clearly_over_the_target_are_missed() -> None:
-    assert _verdict([1.18, 1.2, 1.22, 1.19, 1.21] * 6) == "missed"
+    assert _verdict(_median_ci([1.18, 1.2, 1.22, 1.19, 1.21] * 6)) == "missed"
 
 
 def test_pairs_spread_across_the_target_decide_nothing() -> None:
-    assert _verdict([0.8, 1.3, 0.9, 1.2, 1.05, 1.0, 1.1]) == "not shown either way (noise)"
+    spread = [0.8, 1.3, 0.9, 1.2, 1.05, 1.0, 1.1]
+    assert _verdict(_median_ci(spread)) == "not shown either way (noise)"
 
 
 def test_runs_pool_their_pairs(tmp_path: Path) -> None:
