@@ -267,10 +267,20 @@ def pool(paths: list[Path]) -> dict[str, dict[str, object]]:
             raise ValueError(f"{path}: no dashboard benchmark in it")
         for kind, measured in runs.items():
             if isinstance(measured, dict) and "pair_ratios" in measured:
-                for metric, ratios in measured["pair_ratios"].items():
+                for metric, ratios in _pair_ratios(path, measured["pair_ratios"]).items():
                     pairs.setdefault(kind, {}).setdefault(metric, []).extend(ratios)
     return {kind: {metric: _pooled(ratios) for metric, ratios in metrics.items()}
             for kind, metrics in pairs.items()}
+
+
+def _pair_ratios(path: Path, found: object) -> dict[str, list[float]]:
+    """A run's `pair_ratios` as the benchmark writes them, or ValueError naming the file."""
+    if not isinstance(found, dict) or not all(
+            isinstance(ratios, list) and ratios and all(
+                isinstance(r, (int, float)) and not isinstance(r, bool) for r in ratios)
+            for ratios in found.values()):
+        raise ValueError(f"{path}: pair_ratios are not lists of numbers")
+    return found
 
 
 def _pooled(ratios: list[float]) -> dict[str, object]:
@@ -280,10 +290,10 @@ def _pooled(ratios: list[float]) -> dict[str, object]:
 
 
 if __name__ == "__main__":  # python -m bench.bench_dashboard RESULT.json... (pooled)
-    if len(sys.argv) < 2:
-        sys.exit("usage: python -m bench.bench_dashboard RESULT.json...")
     try:
+        if len(sys.argv) < 2:
+            raise ValueError("usage: python -m bench.bench_dashboard RESULT.json...")
         print(json.dumps(pool([Path(arg) for arg in sys.argv[1:]]), indent=2))
-    except (OSError, ValueError, TypeError) as error:
+    except (OSError, ValueError) as error:
         print(f"bench.bench_dashboard: {error}", file=sys.stderr)
         sys.exit(2)

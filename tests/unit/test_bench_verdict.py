@@ -2,6 +2,8 @@
 interval of the pairs' median ratio says so (issue 16)."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,22 @@ def test_a_file_without_the_benchmark_is_refused(tmp_path: Path) -> None:
     path.write_text("[1, 2]")
     with pytest.raises(ValueError, match="no dashboard benchmark"):
         pool([path])
+
+
+def test_ratios_that_are_not_numbers_are_refused(tmp_path: Path) -> None:
+    for broken in ([1.0], {"throughput": "1.0"}, {"throughput": [True]}, {"throughput": []}):
+        path = tmp_path / "broken.json"
+        path.write_text(json.dumps({"dashboard": {"chromium page": {"pair_ratios": broken}}}))
+        with pytest.raises(ValueError, match="pair_ratios are not lists of numbers"):
+            pool([path])
+
+
+def test_the_command_answers_bad_input_in_one_line_with_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "not.json"
+    path.write_bytes(b"\xff{")
+    for args in ([], [str(tmp_path / "missing.json")], [str(path)]):
+        done = subprocess.run([sys.executable, "-m", "bench.bench_dashboard", *args],
+                              capture_output=True, text=True, cwd=Path(__file__).parents[2])
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("bench.bench_dashboard: ")
+        assert done.stderr.count("\n") == 1
