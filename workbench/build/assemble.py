@@ -9,6 +9,8 @@ as it is, and one with `BuildMethod: makefile` is made by its Makefile (`makefil
 
 from __future__ import annotations
 
+import shutil
+from fnmatch import fnmatch
 from pathlib import Path
 
 from workbench.build import build_inputs, checks, code, deps, elf, makefile, sizes
@@ -16,7 +18,7 @@ from workbench.build.errors import BuildError
 from workbench.build.pip import Say
 from workbench.build.platforms import Target
 from workbench.build.result import BuiltFunction, BuiltLayer
-from workbench.template import SUPPORTED_RUNTIMES, FunctionSpec, LayerSpec
+from workbench.template import SUPPORTED_RUNTIMES, FunctionSpec, LayerSpec, published_layers
 
 
 def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
@@ -36,6 +38,8 @@ def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
                          "makefile, or none to copy the folder as it is)")
     architecture = (spec.compatible_architectures or ("x86_64",))[0]
     target = Target(method, architecture)
+    if spec.published is not None:
+        return _published(spec, out, target, slim, say)
     say(f"==> layer {spec.logical_id}: {method} build of {spec.content_uri}")
     installed = _dependencies(spec.content_uri, target, slim, say)
     if installed is not None:
@@ -46,6 +50,28 @@ def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
     size = _measure(copied, out) + (installed.size if installed else sizes.Size())
     return BuiltLayer(spec.logical_id, out, size, installed.packages if installed else {},
                       tuple(installed.notes if installed else ()))
+
+
+def _published(spec: LayerSpec, out: Path, target: Target, slim: bool,
+               say: Say) -> BuiltLayer:
+    """A stand-in for a layer AWS publishes (`published_layers`): its requirements under
+    `python/`, less what the publisher's build deletes, and nothing else."""
+    say(f"==> layer {spec.logical_id}: stand-in for {spec.published}, {target.runtime}")
+    installed = _dependencies(spec.content_uri, target, slim, say)
+    assert installed is not None  # the stand-in's folder is its requirements file
+    site = out / "python"
+    code.link_tree(installed.site, site)
+    for pattern in published_layers.RUNTIME_PROVIDED:
+        for path in site.glob(pattern):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    releases = sorted(path.name.removesuffix(".dist-info").split("-")[1]
+                      for path in site.glob("aws_lambda_powertools-*.dist-info"))
+    note = (f"layer {spec.logical_id}: aws-lambda-powertools {', '.join(releases)} from "
+            f"PyPI stands in for {spec.published}; the runtime's boto3 is used, as there")
+    packages = {name: size for name, size in installed.packages.items()
+                if not any(fnmatch(name, p) for p in published_layers.RUNTIME_PROVIDED)}
+    return BuiltLayer(spec.logical_id, out, sizes.measure(out), packages,
+                      (*installed.notes, note))
 
 
 def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim: bool,

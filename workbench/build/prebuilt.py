@@ -11,7 +11,7 @@ from pathlib import Path
 from workbench.build import code, sizes
 from workbench.build.pip import Say
 from workbench.build.result import BuildResult, BuiltFunction, BuiltLayer
-from workbench.template import FunctionSpec, Template
+from workbench.template import FunctionSpec, LayerSpec, Template
 
 
 def is_build_output(template: Template) -> bool:
@@ -22,11 +22,19 @@ def is_build_output(template: Template) -> bool:
 def take(template: Template, specs: list[FunctionSpec], say: Say) -> BuildResult:
     root = template.path.resolve().parent
     say(f"==> {template.path} is a build's output: its functions are taken as built")
-    layers = {layer_id: _layer(layer_id, template.layers[layer_id].content_uri)
+    layers = {layer_id: _layer(layer_id, _layer_folder(template.layers[layer_id], root))
               for spec in specs for layer_id in spec.layer_ids}
     functions = {spec.name: _function(spec, [layers[i] for i in spec.layer_ids], root)
                  for spec in specs}
     return BuildResult(root, template.path.resolve(), functions, layers)
+
+
+def _layer_folder(spec: LayerSpec, root: Path) -> Path:
+    """A stand-in for a published layer is beside the functions when the workbench made
+    this build (its template still names the published ARN, for `sam deploy`)."""
+    if spec.published is not None and (root / spec.logical_id / "python").is_dir():
+        return root / spec.logical_id
+    return spec.content_uri
 
 
 def _layer(logical_id: str, folder: Path) -> BuiltLayer:

@@ -11,6 +11,7 @@ from typing import Any
 
 from workbench.errors import TemplateError
 from workbench.template import code as codes
+from workbench.template import published_layers
 from workbench.template.documents import shown
 from workbench.template.intrinsics import Unknown
 from workbench.template.openapi import cors_of
@@ -164,9 +165,18 @@ def _layer(stack: Stack, function: str, item: Any,
     if not (isinstance(ref, str) and stack.resources.get(ref, {}).get("Type") == LAYER):
         arn = stack.resolver.resolve(item, stack.name(function), "Layers")
         what = f"({arn})" if isinstance(arn, Unknown) else shown(arn)
-        stack.note(f"not emulated: layer {what} on {stack.name(function)} (only the "
-                   "template's own layers are loaded)")
-        return None
+        architectures = stack.known(function, "Architectures", ["x86_64"])
+        published = published_layers.stand_in(
+            arn, str(stack.value(function, "Runtime")),
+            architectures[0] if isinstance(architectures, list) and architectures else "x86_64")
+        if published is None:
+            stack.note(f"not emulated: layer {what} on {stack.name(function)} (only the "
+                       "template's own layers and Powertools' are loaded)")
+            return None
+        requirement = (published.content_uri / "requirements.txt").read_text().strip()
+        stack.note(f"stood in for: layer {published.published} on {stack.name(function)}, "
+                   f"by {requirement} from PyPI")
+        return layers.setdefault(published.logical_id, published)
     props = stack.props(ref)
     content = props.get("Content")
     asset = stack.asset(ref, "Content")

@@ -31,6 +31,7 @@ class Unknown:
 
     why: str  # "Fn::ImportValue 'SharedVpc'", "parameter 'Stage' has no value"
     flag: str | None = None  # the flag that supplies it, with its form
+    ssm: str | None = None  # the SSM parameter it would be read from
 
     def __str__(self) -> str:
         return self.why + (f" (give it with {self.flag})" if self.flag else "")
@@ -137,7 +138,8 @@ class Resolver:
         if key in self.overrides:
             return self._dynamic(text[:match.start()] + self.overrides[key] + text[match.end():])
         return Unknown(f"the dynamic reference {match.group(0)}",
-                       f"{PARAMETER_FLAG} '{key}=VALUE'")
+                       f"{PARAMETER_FLAG} '{key}=VALUE'",
+                       key if match.group(1) == "ssm" and match.group(0) == text else None)
 
     def ref(self, name: Any, resource: str | None, prop: str | None) -> Any:
         if not isinstance(name, str):

@@ -116,6 +116,7 @@ class LayerSpec:
     build_method: str | None = None  # Metadata.BuildMethod ("python3.11", "makefile"...)
     compatible_runtimes: tuple[str, ...] = ()
     compatible_architectures: tuple[str, ...] = ()
+    published: str | None = None  # the published layer (ARN) this one stands in for
 
 
 @dataclass(frozen=True)

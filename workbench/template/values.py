@@ -149,7 +149,7 @@ def parameter_values(path: Path, declared: Mapping[str, Any],
             raw = spec["Default"]
             if kind.startswith("AWS::SSM::Parameter::Value<"):
                 values[name] = Unknown(f"parameter {name} is read from the SSM parameter "
-                                       f"'{raw}'", flag)
+                                       f"'{raw}'", flag, str(raw))
                 continue
         else:
             values[name] = Unknown(f"parameter {name} has no Default", flag)

@@ -1,0 +1,101 @@
+"""A function on Powertools' public layer, named by ARN as the Powertools docs say, runs
+from a build: the real aws-lambda-powertools from PyPI stands in for the layer, without the
+boto3 its build deletes, and Powertools sees the Lambda context it sees on AWS."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.cli import workbench
+
+pytestmark = pytest.mark.functional
+LAYER = "AWSLambdaPowertoolsPythonV3-python311-x86_64"
+TEMPLATE = f"""
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: hello
+      Handler: app.handler
+      Runtime: python3.11
+      Layers:
+        - !Sub arn:aws:lambda:${{AWS::Region}}:017000801446:layer:{LAYER}:18
+      Events:
+        Api: {{Type: Api, Properties: {{Path: /hello, Method: get}}}}
+"""
+APP = """
+import boto3
+import aws_lambda_powertools
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+logger = Logger(service="hello")
+app = APIGatewayRestResolver()
+
+
+@app.get("/hello")
+def hello():
+    logger.info("hello called")
+    return {"powertools": aws_lambda_powertools.__file__, "boto3": boto3.__file__}
+
+
+@logger.inject_lambda_context
+def handler(event, context):
+    return app.resolve(event, context)
+"""
+EVENT = {"resource": "/hello", "path": "/hello", "httpMethod": "GET", "headers": {},
+         "multiValueHeaders": {}, "queryStringParameters": None, "pathParameters": None,
+         "requestContext": {"resourcePath": "/hello", "httpMethod": "GET", "stage": "Prod",
+                            "requestId": "r-1", "path": "/Prod/hello"},
+         "body": None, "isBase64Encoded": False}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("powertools")
+    (root / "hello").mkdir()
+    (root / "hello" / "app.py").write_text(APP)
+    (root / "template.yaml").write_text(TEMPLATE)
+    (root / "event.json").write_text(json.dumps(EVENT))
+    return root
+
+
+def _invoke(app: Path, template: Path) -> tuple[dict[str, object], str]:
+    done = workbench("invoke", "Hello", "--template", str(template), "--build",
+                     "--event", str(app / "event.json"))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stdout + done.stderr
+
+
+def test_the_stand_in_is_built_from_pypi_without_what_the_runtime_has(app: Path) -> None:
+    response, output = _invoke(app, app / "template.yaml")
+    assert response["statusCode"] == 200
+    body = json.loads(str(response["body"]))
+    layer = app / ".aws-sam" / "build" / LAYER / "python"
+    assert Path(body["powertools"]).is_relative_to(layer)
+    assert not Path(body["boto3"]).is_relative_to(layer)  # the runtime's, as on Lambda
+    assert not list(layer.glob("boto*")) and not list(layer.glob("urllib3*"))
+    assert re.search(rf"aws-lambda-powertools 3\.\d+\.\d+ from PyPI stands in for "
+                     rf"arn:aws:lambda:us-east-1:017000801446:layer:{LAYER}:18", output)
+    # Powertools reads the context awslambdaric hands it: the request id of START.
+    request_id = re.search(r"START RequestId: (\S+)", output)
+    line = next(json.loads(text) for text in output.splitlines()
+                if text.startswith("{") and "hello called" in text)
+    assert request_id and line["function_request_id"] == request_id[1]
+    assert (line["level"], line["service"], line["cold_start"]) == ("INFO", "hello", True)
+    assert line["function_name"] == "Hello"
+
+
+def test_the_build_output_runs_with_the_stand_in_beside_it(app: Path) -> None:
+    built = app / ".aws-sam" / "build" / "template.yaml"
+    if not built.is_file():
+        _invoke(app, app / "template.yaml")
+    assert f"{LAYER}:18" in built.read_text()  # `sam deploy` still gets the published ARN
+    response, _ = _invoke(app, built)
+    body = json.loads(str(response["body"]))
+    assert Path(body["powertools"]).is_relative_to(app / ".aws-sam" / "build" / LAYER)
