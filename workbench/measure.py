@@ -34,7 +34,7 @@ async def measure(template: Template, function: str, payload: bytes, *, cold: in
         raise WorkbenchError("--cold must be at least 1 and --warm at least 0")
     # Provisioned environments INIT before any call, so no call would report a cold start.
     unprovisioned = dataclasses.replace(spec, provisioned_concurrency=0)
-    template = dataclasses.replace(template, functions={spec.name: unprovisioned})
+    template = template.alone(unprovisioned)
     runtime = Runtime(template, region=region, keepalive_s=0, mode=mode,
                       strict_runtime=strict_runtime, say=lambda _: None)
     log: list[str] = []

@@ -48,6 +48,7 @@ import pytest
 
 from workbench import config as workbench_config
 from workbench import template as templates
+from workbench.errors import WorkbenchError
 from workbench.replay.run import Summary, parse_speed, replay
 from workbench.runtime.placement import Mode, how_it_ran
 from workbench.runtime.pool import Runtime
@@ -174,20 +175,32 @@ def workbench_shared_path() -> Iterator[Path]:
 @pytest.fixture
 def workbench_invoke(request: pytest.FixtureRequest) -> Callable[..., InvocationResult]:
     """`workbench_invoke(template_path, function, event, mode=None)`: one invocation in a
-    fresh runtime (`mode` "build" or "dev-venv"; default: WORKBENCH_DEV_VENV)."""
+    fresh runtime (`mode` "build" or "dev-venv"; default: WORKBENCH_DEV_VENV), of that
+    function alone, as `workbench invoke` builds it: another's failed build is not its."""
 
     def invoke(template: Path | str, function: str, event: Any,
                mode: Mode | None = None) -> InvocationResult:
+        loaded = templates.load(Path(template))
+        spec = loaded.function(function)
+        if spec is None:
+            pytest.fail(f"no function {function!r} in {template} (it has "
+                        f"{', '.join(sorted(loaded.functions))})")
+
         async def main() -> InvocationResult:
-            runtime = Runtime(templates.load(Path(template)), keepalive_s=0, mode=mode)
+            runtime = Runtime(loaded.alone(spec), keepalive_s=0, mode=mode)
             try:
-                return await runtime.invoke(function, payload_bytes(event))
+                return await runtime.invoke(spec.name, payload_bytes(event))
             finally:
                 await runtime.close()
 
-        result = asyncio.run(main())
-        _note(request.config, result.function, how_it_ran(result.mode, result.python))
-        return result
+        try:
+            result = asyncio.run(main())
+        except WorkbenchError as error:  # a build or template error: its one line
+            failure = f"{spec.name}: {error}"
+        else:
+            _note(request.config, result.function, how_it_ran(result.mode, result.python))
+            return result
+        pytest.fail(failure, pytrace=False)
 
     return invoke
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -61,7 +60,7 @@ async def _invoke(tpl: template.Template, function: str, payload: bytes,
                   settings: config.Settings, tenant_id: str | None) -> InvocationResult:
     spec = tpl.function(function)
     assert spec is not None
-    only = dataclasses.replace(tpl, functions={spec.name: spec})  # placed (built) alone
+    only = tpl.alone(spec)
     runtime = Runtime(only, region=settings.region, keepalive_s=0, mode=settings.mode,
                       strict_runtime=settings.strict_runtime, say=_say,
                       debug=debug_session(only, settings, _say))

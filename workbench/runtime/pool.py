@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import re
 import tempfile
 import threading
@@ -356,7 +355,7 @@ class Runtime:
               template: Template | None = None) -> Placement:
         """Place (build) one function; one build at a time, as the code watcher's rebuild
         and a template reload may both want the same `.aws-sam/build` folder."""
-        only = dataclasses.replace(template or self.template, functions={spec.name: spec})
+        only = (template or self.template).alone(spec)
         with self._placing:
             return place_all(only, self.mode, strict=self.strict_runtime, build=self.build,
                              say=say or self.say).placements[spec.name]

@@ -7,7 +7,7 @@ build and LocalStack code read it and never the raw template.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -209,6 +209,11 @@ class Template:
     # Every file the template was read from (itself, includes, OpenAPI files, nested
     # stacks, --env-vars, samconfig): a change to one reloads it.
     sources: tuple[Path, ...] = ()
+
+    def alone(self, spec: FunctionSpec) -> Template:
+        """This template with `spec` as its only function: what a single invocation
+        builds and places, so another function's failed build does not stop it."""
+        return replace(self, functions={spec.name: spec})
 
     def function(self, name: str) -> FunctionSpec | None:
         """Look a function up by logical id, FunctionName, or ARN ending in either; a
