@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench import template
+from workbench.errors import WorkbenchError
 from workbench.template import published_layers
 from workbench.template.intrinsics import Unknown
 
@@ -62,10 +63,25 @@ def test_powertools_layers_become_requirements_for_their_python_and_architecture
     Unknown("Fn::ImportValue 'Shared'"),
     Unknown("the dynamic reference", ssm="/aws/service/powertools/python/x86_64/python3.12/2.0"),
     Unknown("the dynamic reference", ssm="/my/own/layer-arn"),
+    # Built for a Python the workbench does not run: left out, not built for another.
+    f"{ACCOUNT}:AWSLambdaPowertoolsPythonV3-python38-x86_64:3",
+    Unknown("the dynamic reference", ssm="/aws/service/powertools/python/x86_64/python3.8/"
+            "latest"),
     {"Fn::GetAtt": ["X", "Arn"]}, None, 7,
 ])
 def test_anything_else_is_not_stood_in_for(value: object) -> None:
     assert published_layers.stand_in(value, "python3.11", "x86_64") is None
+
+
+def test_a_cache_that_cannot_be_written_is_one_line(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "file"))
+    with pytest.raises(WorkbenchError) as error:
+        published_layers.stand_in(f"{ACCOUNT}:AWSLambdaPowertoolsPythonV2:79", "python3.11",
+                                  "x86_64")
+    assert str(error.value).startswith("cannot write the stand-in for the layer arn:")
+    assert "\n" not in str(error.value)
 
 
 def test_the_requirements_file_is_written_once_and_rewritten_only_when_it_changes(

@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 
 from workbench.config import cache_dir
+from workbench.errors import WorkbenchError
 from workbench.template.intrinsics import Unknown
-from workbench.template.specs import LayerSpec
+from workbench.template.specs import SUPPORTED_RUNTIMES, LayerSpec
 
 PACKAGE = "aws-lambda-powertools"
 # What the layer's build deletes because the runtime provides it (top-level names, globs).
@@ -43,7 +44,7 @@ def stand_in(value: object, runtime: str, architecture: str) -> LayerSpec | None
     is not a Powertools layer."""
     if isinstance(value, Unknown):
         ssm = _SSM.fullmatch(value.ssm or "")
-        if ssm is None:
+        if ssm is None or f"python3.{ssm['minor']}" not in SUPPORTED_RUNTIMES:
             return None
         version = ssm["version"]
         pin = "<4,>=3" if version == "latest" else f"=={version}"
@@ -56,9 +57,10 @@ def stand_in(value: object, runtime: str, architecture: str) -> LayerSpec | None
     if arn is None:
         return None
     name = arn["name"]
-    if arn["minor"] is not None:
-        return _spec(name, f"{PACKAGE}[all]<4,>=3", f"python3.{arn['minor']}", arn["arch"],
-                     str(value))
+    if arn["minor"] is not None:  # V3: for the Python its name gives (not run here: None)
+        python = f"python3.{arn['minor']}"
+        return _spec(name, f"{PACKAGE}[all]<4,>=3", python, arn["arch"], str(value)) \
+            if python in SUPPORTED_RUNTIMES else None
     tag = runtime.replace(".", "")
     if name.startswith("AWSLambdaPowertoolsPythonV2"):
         return _spec(f"{name}-{tag}", f"{PACKAGE}[all]<3,>=2", runtime,
@@ -73,9 +75,13 @@ def _spec(logical_id: str, requirement: str, runtime: str, architecture: str,
     folder = cache_dir() / "published-layers" / logical_id
     requirements = folder / "requirements.txt"
     text = requirement + "\n"
-    if not requirements.is_file() or requirements.read_text() != text:
-        folder.mkdir(parents=True, exist_ok=True)
-        requirements.write_text(text)
+    try:
+        if not requirements.is_file() or requirements.read_text() != text:
+            folder.mkdir(parents=True, exist_ok=True)
+            requirements.write_text(text)
+    except OSError as error:
+        raise WorkbenchError(f"cannot write the stand-in for the layer {published} in "
+                             f"{folder}: {error.strerror or error}") from None
     return LayerSpec(logical_id=logical_id, content_uri=folder, build_method=runtime,
                      compatible_runtimes=(runtime,), compatible_architectures=(architecture,),
                      published=published)
