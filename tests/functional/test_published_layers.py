@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,41 +14,8 @@ import pytest
 from tests.cli import workbench
 
 pytestmark = pytest.mark.functional
+APP = Path(__file__).parent / "apps" / "powertools"
 LAYER = "AWSLambdaPowertoolsPythonV3-python311-x86_64"
-TEMPLATE = f"""
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Hello:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: hello
-      Handler: app.handler
-      Runtime: python3.11
-      Layers:
-        - !Sub arn:aws:lambda:${{AWS::Region}}:017000801446:layer:{LAYER}:18
-      Events:
-        Api: {{Type: Api, Properties: {{Path: /hello, Method: get}}}}
-"""
-APP = """
-import boto3
-import aws_lambda_powertools
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-
-logger = Logger(service="hello")
-app = APIGatewayRestResolver()
-
-
-@app.get("/hello")
-def hello():
-    logger.info("hello called")
-    return {"powertools": aws_lambda_powertools.__file__, "boto3": boto3.__file__}
-
-
-@logger.inject_lambda_context
-def handler(event, context):
-    return app.resolve(event, context)
-"""
 EVENT = {"resource": "/hello", "path": "/hello", "httpMethod": "GET", "headers": {},
          "multiValueHeaders": {}, "queryStringParameters": None, "pathParameters": None,
          "requestContext": {"resourcePath": "/hello", "httpMethod": "GET", "stage": "Prod",
@@ -57,10 +25,8 @@ EVENT = {"resource": "/hello", "path": "/hello", "httpMethod": "GET", "headers":
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("powertools")
-    (root / "hello").mkdir()
-    (root / "hello" / "app.py").write_text(APP)
-    (root / "template.yaml").write_text(TEMPLATE)
+    root = tmp_path_factory.mktemp("powertools") / "app"
+    shutil.copytree(APP, root)
     (root / "event.json").write_text(json.dumps(EVENT))
     return root
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from tests.functional.build_helpers import function_template, heavy_wheel, isola
 from workbench.localstack.deploy import Deployment
 
 pytestmark = pytest.mark.localstack
+POWERTOOLS = Path(__file__).parents[1] / "functional" / "apps" / "powertools"
 
 
 def test_the_handlers_deploy_as_their_builds_through_s3(handlers: Deployment,
@@ -39,3 +41,23 @@ def test_a_function_over_the_unzipped_limit_runs_its_build_in_place(
     answer = lam.invoke(FunctionName=name, Payload=b"{}")
     assert "FunctionError" not in answer, answer["Payload"].read()
     assert json.loads(answer["Payload"].read()) == str(built / "heavy" / "__init__.py")
+
+
+def test_the_powertools_stand_in_is_published_as_the_functions_layer(
+        localstack_deploy: Callable[[Path], Deployment], aws: Callable[[str], Any],
+        tmp_path: Path) -> None:
+    app = tmp_path / "powertools"
+    shutil.copytree(POWERTOOLS, app)
+    deployed = localstack_deploy(app / "template.yaml")
+    lam = aws("lambda")
+    name = deployed.functions["Hello"]
+    layers = lam.get_function(FunctionName=name)["Configuration"]["Layers"]
+    assert [layer["Arn"].split(":")[-2] for layer in layers] == [
+        "workbench-AWSLambdaPowertoolsPythonV3-python311-x86_64"]
+    event = {"resource": "/hello", "path": "/hello", "httpMethod": "GET", "headers": {},
+             "requestContext": {"resourcePath": "/hello", "httpMethod": "GET"}}
+    answer = lam.invoke(FunctionName=name, Payload=json.dumps(event).encode())
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    body = json.loads(json.loads(answer["Payload"].read())["body"])
+    assert "/python/aws_lambda_powertools/" in body["powertools"]
+    assert "/python/boto3/" not in body["boto3"]  # the runtime's, as on Lambda
