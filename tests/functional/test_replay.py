@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -100,6 +101,26 @@ def test_bad_lines_and_unknown_functions_are_reported_and_the_rest_replays(
     assert done.returncode == 0, done.stderr
     assert "mixed.jsonl:2: skipped" in done.stderr and "mixed.jsonl:5: skipped" in done.stderr
     assert "no function 'Nope'" in done.stderr and counts(done.stdout)["identical"] == "2"
+
+
+def test_only_the_functions_called_are_built_and_a_failed_build_fails_only_its_events(
+        recorded: Path, tmp_path: Path) -> None:
+    apps = tmp_path / "apps"
+    shutil.copytree(APPS, apps, ignore=shutil.ignore_patterns(".aws-sam"))
+    (apps / "broken" / "requirements.txt").write_text("Not A Requirement!\n")
+    lines = recorded.read_text().splitlines()
+    to_broken = json.loads(lines[0])
+    to_broken["function"] = "Broken"
+    trace = tmp_path / "trace.jsonl"
+    trace.write_text("\n".join([lines[0], json.dumps(to_broken), lines[1]]))
+    done = workbench("replay", str(trace), "--template", str(apps / "template.yaml"),
+                     "--speed", "max")
+    output = done.stdout + done.stderr
+    assert counts(done.stdout)["identical"] == "2", output
+    assert re.search(r"error ResourceConflictException\s+1\s", done.stdout)  # state Failed
+    assert re.search(r"Broken not run: its build failed: \S+requirements.txt: pip could "
+                     r"not install .*Invalid requirement: 'Not A Requirement!'", done.stdout)
+    assert "==> Limited" not in output and "==> Warm" not in output  # not called: not built
 
 
 def test_report_dir_must_be_new_or_empty(recorded: Path, tmp_path: Path) -> None:

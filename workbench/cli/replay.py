@@ -102,6 +102,9 @@ def _print_summary(summary: Summary) -> None:
         table.add_row(f"{function} ran", how)
     out = Console(highlight=False)
     out.print(table)
+    for function, why in summary.not_built.items():
+        out.print(f"{function} not run: its build failed: {why}", markup=False,
+                  soft_wrap=True)
     for diff in summary.diffs(5):
         out.print(diff, markup=False)
 

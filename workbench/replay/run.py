@@ -52,6 +52,8 @@ class Summary:
     rows: list[Row] = field(default_factory=list)
     # How each function ran on the local target: "build, Python 3.12.1" (runtime.placement).
     ran: dict[str, str] = field(default_factory=dict)
+    # Functions the trace calls whose build failed (their events fail): the build's error.
+    not_built: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -63,6 +65,8 @@ class Summary:
         data = self.to_dict()
         lines = [", ".join(f"{data[k]} {k.replace('_', ' ')}" for k in COUNTS)]
         lines += [f"{name} ran {how}" for name, how in self.ran.items()]
+        lines += [f"{name} not run: its build failed: {why}"
+                  for name, why in self.not_built.items()]
         if data["errors_by_type"]:
             lines.append("errors: " + ", ".join(f"{k} x{v}" for k, v in
                                                 data["errors_by_type"].items()))
@@ -82,6 +86,7 @@ class Summary:
 
         return {
             "events": len(self.rows), "identical": counts["identical"], "ran": self.ran,
+            "not_built": self.not_built,
             "changed": counts["changed"], "failed": counts["failed"],
             "cold_starts": sum(r.cold for r in self.rows),
             "throttles": sum(r.throttled for r in self.rows),
@@ -212,13 +217,17 @@ async def replay(records: list[TraceRecord], target: str, template: Template | N
     """Replay `records`; `progress` hears of each one as it completes. `mode` and
     `strict_runtime` say how the local target runs functions (default: WORKBENCH_*)."""
     ran: dict[str, str] = {}
+    not_built: dict[str, str] = {}
     if target == "local":
         if template is None:
             raise WorkbenchError("--target local needs a template (--template)")
-        runtime = Runtime(template, mode=mode, strict_runtime=strict_runtime)
-        used = {spec.name for r in records if (spec := template.function(r.function))}
-        ran = {name: pool.placement.summary for name, pool in runtime.pools.items()
-               if name in used}
+        # Only the functions the trace calls are built; one whose build fails answers as
+        # Lambda answers for a function in state Failed, and the rest replay.
+        used = {spec.name: spec for r in records if (spec := template.function(r.function))}
+        runtime = Runtime(template.alone(*used.values()), mode=mode,
+                          strict_runtime=strict_runtime, keep_going=True)
+        ran = {name: pool.placement.summary for name, pool in runtime.pools.items()}
+        not_built = dict(runtime.not_built)
         await runtime.start()
         try:
             results = await replay_local(runtime, records, speed=speed,
@@ -238,7 +247,7 @@ async def replay(records: list[TraceRecord], target: str, template: Template | N
     else:
         raise WorkbenchError(f"--target {target!r}: use local, localstack or an "
                              "http(s):// URL")
-    return Summary([judge(i, r) for i, r in enumerate(results)], ran)
+    return Summary([judge(i, r) for i, r in enumerate(results)], ran, not_built)
 
 
 def localstack_invoker() -> LocalStackInvoker:

@@ -210,10 +210,10 @@ class Template:
     # stacks, --env-vars, samconfig): a change to one reloads it.
     sources: tuple[Path, ...] = ()
 
-    def alone(self, spec: FunctionSpec) -> Template:
-        """This template with `spec` as its only function: what a single invocation
-        builds and places, so another function's failed build does not stop it."""
-        return replace(self, functions={spec.name: spec})
+    def alone(self, *specs: FunctionSpec) -> Template:
+        """This template with only `specs` as its functions: what an invocation (or a
+        replay) builds and places, so another function's failed build does not stop it."""
+        return replace(self, functions={spec.name: spec for spec in specs})
 
     def function(self, name: str) -> FunctionSpec | None:
         """Look a function up by logical id, FunctionName, or ARN ending in either; a
