@@ -65,3 +65,17 @@ def test_the_build_output_runs_with_the_stand_in_beside_it(app: Path) -> None:
     response, _ = _invoke(app, built)
     body = json.loads(str(response["body"]))
     assert Path(body["powertools"]).is_relative_to(app / ".aws-sam" / "build" / LAYER)
+
+
+def test_a_build_without_the_stand_in_says_so(app: Path, tmp_path: Path) -> None:
+    """`sam build` leaves the ARN and makes no stand-in: the build is taken as it is."""
+    built = tmp_path / "sam" / ".aws-sam" / "build"
+    shutil.copytree(app / "hello", built / "Hello")
+    (built / "template.yaml").write_text((app / "template.yaml").read_text().replace(
+        "CodeUri: hello", "CodeUri: Hello"))
+    done = workbench("invoke", "Hello", "--template", str(built / "template.yaml"),
+                     "--event", str(app / "event.json"))
+    assert done.returncode == 1  # Runtime.ImportModuleError, as without the layer on AWS
+    assert (f"layer {LAYER}: the stand-in for arn:aws:lambda:us-east-1:017000801446:layer:"
+            f"{LAYER}:18 is not in this build (`workbench build` makes it)") in done.stderr
+    assert "Runtime.ImportModuleError" in done.stdout

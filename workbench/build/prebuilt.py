@@ -22,18 +22,22 @@ def is_build_output(template: Template) -> bool:
 def take(template: Template, specs: list[FunctionSpec], say: Say) -> BuildResult:
     root = template.path.resolve().parent
     say(f"==> {template.path} is a build's output: its functions are taken as built")
-    layers = {layer_id: _layer(layer_id, _layer_folder(template.layers[layer_id], root))
+    layers = {layer_id: _layer(layer_id, _layer_folder(template.layers[layer_id], root, say))
               for spec in specs for layer_id in spec.layer_ids}
     functions = {spec.name: _function(spec, [layers[i] for i in spec.layer_ids], root)
                  for spec in specs}
     return BuildResult(root, template.path.resolve(), functions, layers)
 
 
-def _layer_folder(spec: LayerSpec, root: Path) -> Path:
+def _layer_folder(spec: LayerSpec, root: Path, say: Say) -> Path:
     """A stand-in for a published layer is beside the functions when the workbench made
     this build (its template still names the published ARN, for `sam deploy`)."""
-    if spec.published is not None and (root / spec.logical_id / "python").is_dir():
+    if spec.published is None:
+        return spec.content_uri
+    if (root / spec.logical_id / "python").is_dir():
         return root / spec.logical_id
+    say(f"  layer {spec.logical_id}: the stand-in for {spec.published} is not in this "
+        "build (`workbench build` makes it): the functions run without it")
     return spec.content_uri
 
 
