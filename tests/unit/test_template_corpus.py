@@ -42,6 +42,7 @@ CASES: dict[str, dict[str, Any]] = {
                    ("ANY", "/books/{id}", "BooksFunction"), ("GET", "/search", "SearchFunction"),
                    ("POST", "/books/stream", "BooksFunction"),
                    ("GET", "/search/private", "SearchFunction"),
+                   ("GET", "/search/recent", "SearchFunction"),
                    ("ANY", "$default", "SearchFunction")},
         "unsupported": ["not emulated: GET /legacy on Books (HTTP_PROXY integration)",
                         "not emulated: response streaming of POST /books/stream on Books",
@@ -191,6 +192,8 @@ def test_openapi_definitions() -> None:
     assert routes["POST", "/books"].operation_name is None
     assert routes["GET", "/search/private"].authorizer == "jwt"
     assert routes["GET", "/search/private"].scopes == ("search/read",)
+    # SAM adds an HttpApi event to the API's own body, and says nothing of it.
+    assert not [line for line in tpl.unsupported if "Events.Recent" in line]
     search = tpl.apis["Search"]
     assert search.cors is not None and search.cors.max_age == 60
     assert (CORPUS / "openapi/definitions/search.yaml").resolve() in tpl.sources

@@ -30,7 +30,7 @@ from workbench.template import documents
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "workbench-local"
 _NO_VALUE = {"Ref": "AWS::NoValue"}
-_FORMAT = 4  # of the cached translation: bump when what is cached changes
+_FORMAT = 5  # of the cached translation (notes included): bump when what is cached changes
 Fail = Callable[[str | None, str | None, str], TemplateError]
 Resolve = Callable[[Any, str, str], Any]
 
@@ -202,8 +202,10 @@ def _prepare(prepared: Translated, root: Path, resolve: Resolve, fail: Fail,
 
 
 def _events_left_out(prepared: Translated) -> None:
-    """SAM adds an event's route to an API's own DefinitionBody only with MergeDefinitions
-    (the transform's `__MANAGE_SWAGGER`): say so rather than lose the route silently."""
+    """SAM adds an `Api` event's route to a REST API's own DefinitionBody only with
+    MergeDefinitions (the transform's `__MANAGE_SWAGGER`): say so rather than lose the route
+    silently. An `HttpApi` event's route is always added (samtranslator's
+    `HttpApi._add_openapi_integration`)."""
     resources = prepared.document.get("Resources") or {}
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
@@ -220,7 +222,8 @@ def _events_left_out(prepared: Translated) -> None:
             if not str(api.get("Type", "")).startswith("AWS::Serverless::"):
                 prepared.notes.append(f"not emulated: {what}: SAM adds no route to {target}, "
                                       f"an {api.get('Type')}; give it a Method there)")
-            elif "DefinitionBody" in api_props and not api_props.get("MergeDefinitions"):
+            elif api.get("Type") == "AWS::Serverless::Api" and "DefinitionBody" in api_props \
+                    and not api_props.get("MergeDefinitions"):
                 prepared.notes.append(f"not emulated: {what}: SAM adds no route to {target}'s "
                                       "own DefinitionBody unless MergeDefinitions is set)")
 
