@@ -156,3 +156,99 @@ def test_missing_and_binary_files(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(TemplateError, match="cannot read"):
         template.load(tmp_path / "bad.yaml")
+
+
+HTTP_API_AUTH = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Lambda
+        Authorizers:
+          Lambda:
+            FunctionArn: {arn}
+            AuthorizerPayloadFormatVersion: "{version}"
+            EnableSimpleResponses: {simple}
+            Identity: {{Headers: [header]}}
+  Auth:
+    Type: AWS::Serverless::Function
+    Properties: {{CodeUri: code, Handler: app.handler, Runtime: python3.11}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: code
+      Handler: app.handler
+      Runtime: python3.11
+      Events:
+        Get: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /x, Method: get}}}}
+"""
+
+
+@pytest.mark.parametrize("arn, version, simple, why", [
+    ("!GetAtt Auth.Arn", "1.0", "true",
+     "EnableSimpleResponses needs AuthorizerPayloadFormatVersion 2.0"),
+    ("\"iofaqio'hfw;iqauh\"", "2.0", "false", "its function iofaqio'hfw;iqauh is not in "
+     "the template"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:Elsewhere", "2.0", "true",
+     "its function Elsewhere is not in the template"),
+])
+def test_an_authorizer_api_gateway_could_not_use_is_said(
+        tmp_path: Path, arn: str, version: str, simple: str, why: str) -> None:
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text("def handler(e, c): return e\n")
+    (tmp_path / "template.yaml").write_text(HTTP_API_AUTH.format(arn=arn, version=version,
+                                                                 simple=simple))
+    tpl = template.load(tmp_path / "template.yaml")
+    assert f"not emulated: authorizer Lambda on Api ({why}; its routes answer 500)" in \
+        tpl.unsupported
+
+
+def test_a_valid_authorizer_is_not_mentioned(tmp_path: Path) -> None:
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text("def handler(e, c): return e\n")
+    (tmp_path / "template.yaml").write_text(HTTP_API_AUTH.format(
+        arn="!GetAtt Auth.Arn", version="2.0", simple="true"))
+    assert not [line for line in template.load(tmp_path / "template.yaml").unsupported
+                if "authorizer" in line]
+
+
+def test_a_cloudformation_authorizer_with_an_unknown_payload_version_is_said(
+        tmp_path: Path) -> None:
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text("def handler(e, c): return e\n")
+    (tmp_path / "template.yaml").write_text("""
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Code: code, Handler: app.handler, Runtime: python3.11}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: a, ProtocolType: HTTP}
+  Auth:
+    Type: AWS::ApiGatewayV2::Authorizer
+    Properties:
+      ApiId: !Ref Api
+      AuthorizerType: REQUEST
+      AuthorizerPayloadFormatVersion: "3.0"
+      AuthorizerUri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/\\
+        functions/${Fn.Arn}/invocations"
+      IdentitySource: [$request.header.header]
+      Name: Auth
+""")
+    assert ("not emulated: authorizer Auth on Api (AuthorizerPayloadFormatVersion '3.0': "
+            "API Gateway takes 1.0 or 2.0; its routes answer 500)") in \
+        template.load(tmp_path / "template.yaml").unsupported
+
+
+def test_no_function_left_says_why_the_transform_refused_one(tmp_path: Path) -> None:
+    # The API is translated; the function is refused and left out, leaving nothing to run.
+    path = _write(tmp_path, {"Runtime": None, "Events": "{E: {Type: HttpApi}}"})
+    path.write_text(path.read_text() + "  Api:\n    Type: AWS::Serverless::HttpApi\n")
+    with pytest.raises(TemplateError) as error:
+        template.load(path)
+    assert str(error.value).endswith(
+        "no function to run (AWS::Serverless::Function or AWS::Lambda::Function): Fn (the SAM "
+        "transform refuses it: Resource with id [Fn] is invalid. Runtime and Handler needs to "
+        "be present when PackageType is of type `Zip`)")

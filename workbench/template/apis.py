@@ -13,7 +13,7 @@ import re
 from workbench.template import http_apis, rest_apis
 from workbench.template.drafts import Draft
 from workbench.template.intrinsics import Unknown
-from workbench.template.specs import HTTP_METHODS, Api, FunctionSpec, Route
+from workbench.template.specs import HTTP_METHODS, Api, FunctionSpec, Route, Template
 from workbench.template.stack import Stack
 
 REST = "AWS::ApiGateway::RestApi"
@@ -73,6 +73,29 @@ def shadowing(routes: list[Route]) -> tuple[list[Route], list[str]]:
                          f"({route.function}): shadowed by the same route of {winner.api_id} "
                          f"({winner.function}), since one port serves every API")
     return [r for r in routes if kept[r.method, r.path] is r], notes
+
+
+def authorizer_notes(template: Template) -> list[str]:
+    """Lambda authorizers API Gateway could not use: set up against its rules, or with a
+    function that is not in the template. Their routes answer 500 here, as when API
+    Gateway cannot call an authorizer (AuthorizerConfigurationException)."""
+    notes = []
+    for api_id, api in template.apis.items():
+        for authorizer in api.authorizers.values():
+            if authorizer.kind not in ("token", "request"):
+                continue
+            function = authorizer.function
+            if authorizer.refused is not None:
+                why = authorizer.refused
+            elif function is None:
+                why = "its function cannot be known offline"
+            elif template.function(function) is None and function not in template.skipped:
+                why = f"its function {function} is not in the template"
+            else:
+                continue
+            notes.append(f"not emulated: authorizer {authorizer.name} on {api_id} ({why}; "
+                         "its routes answer 500)")
+    return notes
 
 
 def tenancy_notes(routes: list[Route], functions: dict[str, FunctionSpec]) -> list[str]:

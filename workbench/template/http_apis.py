@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from workbench.template import openapi
 from workbench.template.drafts import Draft, belongs, read_body, report_ignored
-from workbench.template.specs import Authorizer
+from workbench.template.specs import Authorizer, payload_problem
 from workbench.template.stack import Stack, function_name_in
 
 
@@ -73,13 +73,15 @@ def _http_authorizer(stack: Stack, auth_id: str) -> Authorizer:
     jwt = stack.known(auth_id, "JwtConfiguration", {}) or {}
     sources = stack.known(auth_id, "IdentitySource", []) or []
     name = stack.name(auth_id)
+    version = stack.known(auth_id, "AuthorizerPayloadFormatVersion", None)
+    simple = stack.known(auth_id, "EnableSimpleResponses", False) in (True, "true")
     return Authorizer(
         name=name, kind="jwt" if kind == "JWT" else "request",
         function=function_name_in(stack.value(auth_id, "AuthorizerUri")),
         identity_sources=tuple(str(s) for s in (sources if isinstance(sources, list)
                                                 else [sources])),
         ttl_s=int(stack.known(auth_id, "AuthorizerResultTtlInSeconds", 300)),
-        payload_version="2.0" if str(stack.known(auth_id, "AuthorizerPayloadFormatVersion",
-                                                 "")) == "2.0" else "1.0",
-        simple_responses=stack.known(auth_id, "EnableSimpleResponses", False) in (True, "true"),
+        payload_version="2.0" if str(version) == "2.0" else "1.0", simple_responses=simple,
+        refused=payload_problem(str(version) if version is not None else None, simple)
+        if kind != "JWT" else None,
         issuer=jwt.get("Issuer"), audiences=tuple(str(a) for a in jwt.get("Audience") or ()))

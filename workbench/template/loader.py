@@ -9,7 +9,7 @@ readers after it see only CloudFormation and OpenAPI.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +50,20 @@ def load(path: Path | str, *, region: str = DEFAULT_REGION,
     _stack(loaded, path.resolve(), values.parameter_overrides, "", (path.resolve(),), values,
            region, account_id, shown_path=path)
     if not loaded.functions and not loaded.skipped:
+        # A function the SAM transform refused is the likeliest reason: say its reason.
+        refused = [note.removeprefix("not emulated: ") for note in loaded.notes
+                   if "(the SAM transform refuses it" in note]
         raise TemplateError(str(path), None, "Resources", "no function to run "
-                            "(AWS::Serverless::Function or AWS::Lambda::Function)")
+                            "(AWS::Serverless::Function or AWS::Lambda::Function)"
+                            + (f": {refused[0]}" if refused else ""))
     routes, shadowed = apis.shadowing(loaded.routes)
     notes = list(dict.fromkeys([*loaded.notes, *shadowed,
                                 *apis.tenancy_notes(routes, loaded.functions),
                                 *resource_lines(loaded.not_emulated)]))
     sources = tuple(dict.fromkeys([*loaded.sources, *values.sources]))
-    return Template(path, loaded.functions, loaded.apis, tuple(routes), loaded.layers,
-                    tuple(notes), loaded.skipped, sources)
+    template = Template(path, loaded.functions, loaded.apis, tuple(routes), loaded.layers,
+                        tuple(notes), loaded.skipped, sources)
+    return replace(template, unsupported=(*notes, *apis.authorizer_notes(template)))
 
 
 def load_settings(settings: Settings, commands: tuple[str, ...] = ("local_start_api",)

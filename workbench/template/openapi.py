@@ -22,6 +22,7 @@ from workbench.template.specs import (
     GatewayResponse,
     MockPreflight,
     RequestValidation,
+    payload_problem,
 )
 from workbench.template.stack import function_name_in
 
@@ -158,14 +159,16 @@ def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> No
         sources = [f"method.request.header.{scheme.get('name', 'Authorization')}"]
     jwt = config.get("jwtConfiguration") or {}
     audience = jwt.get("audience") or []
+    version = config.get("authorizerPayloadFormatVersion")
+    simple = config.get("enableSimpleResponses", False) in (True, "true")
     out.authorizers[name] = Authorizer(
         name=name, kind=auth_kind, function=function_name_in(config.get("authorizerUri")),
         identity_sources=tuple(str(s) for s in sources or ()),
         ttl_s=int(str(config.get("authorizerResultTtlInSeconds", 300))),
         validation_regex=config.get("identityValidationExpression"),
-        payload_version="2.0" if str(config.get("authorizerPayloadFormatVersion")) == "2.0"
-        else "1.0",
-        simple_responses=bool(config.get("enableSimpleResponses", False)),
+        payload_version="2.0" if str(version) == "2.0" else "1.0", simple_responses=simple,
+        refused=payload_problem(str(version) if version is not None else None, simple)
+        if kind == "http" and auth_kind == "request" else None,
         issuer=jwt.get("issuer"),
         audiences=tuple(str(a) for a in (audience if isinstance(audience, list) else [audience])),
         user_pool_arns=tuple(str(a) for a in config.get("providerARNs") or ()))

@@ -61,6 +61,19 @@ class Authorizer:
     issuer: str | None = None  # JWT: JwtConfiguration.issuer
     audiences: tuple[str, ...] = ()  # JWT: JwtConfiguration.audience
     user_pool_arns: tuple[str, ...] = ()  # Cognito user pools (resolved ARNs or ids)
+    # Why API Gateway would not create it as configured (its routes answer 500 here).
+    refused: str | None = None
+
+
+def payload_problem(version: object, simple_responses: bool) -> str | None:
+    """Why API Gateway refuses an HTTP API Lambda authorizer's payload settings: the
+    format is 1.0 or 2.0, and simple responses are a 2.0 format (API Gateway developer
+    guide, http-api-lambda-authorizer.html); None when they are valid (absent: 1.0)."""
+    if version not in (None, "", "1.0", "2.0"):
+        return f"AuthorizerPayloadFormatVersion {str(version)!r}: API Gateway takes 1.0 or 2.0"
+    if simple_responses and version != "2.0":
+        return "EnableSimpleResponses needs AuthorizerPayloadFormatVersion 2.0"
+    return None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from typing import Any
 
@@ -198,6 +199,14 @@ def test_function_errors() -> None:
     rendered = gw.AuthorizerConfiguration().render("rest")
     assert rendered.status == 500 and json.loads(rendered.body) == {"message": None}
     assert ("x-amzn-ErrorType", "AuthorizerConfigurationException") in rendered.headers
+
+
+def test_an_authorizer_api_gateway_would_refuse_is_a_500_and_never_called() -> None:
+    refused = dataclasses.replace(TOKEN, refused="EnableSimpleResponses needs 2.0")
+    invoker = FakeInvoker({"principalId": "u", "policyDocument": policy("Allow", "*")})
+    with pytest.raises(gw.AuthorizerConfiguration):
+        authorize(LambdaAuthorizers(invoker), refused, [("Authorization", "a")])
+    assert invoker.payloads == []
 
 
 def test_rest_request_authorizer_gets_the_request_and_needs_every_source() -> None:

@@ -111,8 +111,8 @@ class LambdaAuthorizers:
 
     async def _call(self, authorizer: Authorizer, payload: dict[str, Any], rest: bool,
                     ran: list[InvocationResult]) -> _Answer:
-        if authorizer.function is None:
-            raise gw.AuthorizerConfiguration()
+        if authorizer.function is None or authorizer.refused is not None:
+            raise gw.AuthorizerConfiguration()  # the banner says why
         started = self.clock()
         try:
             result = await self.invoker.invoke(authorizer.function, json.dumps(payload).encode())
