@@ -64,9 +64,13 @@ Resources:
 GOOD = {"CodeUri": "code", "Handler": "app.handler", "Runtime": "python3.11"}
 
 
-def _write(tmp_path: Path, change: dict[str, object]) -> Path:
+def _code(tmp_path: Path) -> None:
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "app.py").write_text("def handler(e, c): return e\n")
+
+
+def _write(tmp_path: Path, change: dict[str, object]) -> Path:
+    _code(tmp_path)
     props = {**GOOD, **change}
     lines = "\n".join(f"      {k}: {v}" for k, v in props.items() if v is not None)
     (tmp_path / "template.yaml").write_text(FUNCTION.format(props=lines))
@@ -196,8 +200,7 @@ Resources:
 ])
 def test_an_authorizer_api_gateway_could_not_use_is_said(
         tmp_path: Path, arn: str, version: str, simple: str, why: str) -> None:
-    (tmp_path / "code").mkdir()
-    (tmp_path / "code" / "app.py").write_text("def handler(e, c): return e\n")
+    _code(tmp_path)
     (tmp_path / "template.yaml").write_text(HTTP_API_AUTH.format(arn=arn, version=version,
                                                                  simple=simple))
     tpl = template.load(tmp_path / "template.yaml")
@@ -206,8 +209,7 @@ def test_an_authorizer_api_gateway_could_not_use_is_said(
 
 
 def test_a_valid_authorizer_is_not_mentioned(tmp_path: Path) -> None:
-    (tmp_path / "code").mkdir()
-    (tmp_path / "code" / "app.py").write_text("def handler(e, c): return e\n")
+    _code(tmp_path)
     (tmp_path / "template.yaml").write_text(HTTP_API_AUTH.format(
         arn="!GetAtt Auth.Arn", version="2.0", simple="true"))
     assert not [line for line in template.load(tmp_path / "template.yaml").unsupported
@@ -216,8 +218,7 @@ def test_a_valid_authorizer_is_not_mentioned(tmp_path: Path) -> None:
 
 def test_a_cloudformation_authorizer_with_an_unknown_payload_version_is_said(
         tmp_path: Path) -> None:
-    (tmp_path / "code").mkdir()
-    (tmp_path / "code" / "app.py").write_text("def handler(e, c): return e\n")
+    _code(tmp_path)
     (tmp_path / "template.yaml").write_text("""
 Resources:
   Fn:
