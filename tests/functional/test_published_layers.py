@@ -79,3 +79,18 @@ def test_a_build_without_the_stand_in_says_so(app: Path, tmp_path: Path) -> None
     assert (f"layer {LAYER}: the stand-in for arn:aws:lambda:us-east-1:017000801446:layer:"
             f"{LAYER}:18 is not in this build (`workbench build` makes it)") in done.stderr
     assert "Runtime.ImportModuleError" in done.stdout
+
+
+def test_a_layer_for_another_python_is_named_when_its_binaries_cannot_load(
+        app: Path, tmp_path: Path) -> None:
+    """A V3 layer is built for the Python its name gives; Lambda attaches it to a function on
+    another runtime, where (python3.12's glibc 2.34 on python3.11's 2.26) it cannot load."""
+    other = tmp_path / "other"
+    shutil.copytree(app, other, ignore=shutil.ignore_patterns(".aws-sam"))
+    template = other / "template.yaml"
+    template.write_text(template.read_text().replace("-python311-x86_64:", "-python312-x86_64:"))
+    done = workbench("build", "--template", str(template))
+    assert done.returncode == 2
+    assert ("Hello: layer AWSLambdaPowertoolsPythonV3-python312-x86_64, built for python3.12 "
+            "x86_64, on python3.11 x86_64: python/") in done.stderr
+    assert "needs GLIBC_2.34, newer than the 2.26 of python3.11's" in done.stderr

@@ -49,7 +49,8 @@ def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
         build_inputs.check_code(copied, installed.removed_tools, f"layer {spec.logical_id}")
     size = _measure(copied, out) + (installed.size if installed else sizes.Size())
     return BuiltLayer(spec.logical_id, out, size, installed.packages if installed else {},
-                      tuple(installed.notes if installed else ()))
+                      tuple(installed.notes if installed else ()),
+                      (target.runtime, target.architecture))
 
 
 def _published(spec: LayerSpec, out: Path, target: Target, slim: bool,
@@ -71,7 +72,7 @@ def _published(spec: LayerSpec, out: Path, target: Target, slim: bool,
     packages = {name: size for name, size in installed.packages.items()
                 if not any(fnmatch(name, p) for p in published_layers.RUNTIME_PROVIDED)}
     return BuiltLayer(spec.logical_id, out, sizes.measure(out), packages,
-                      (*installed.notes, note))
+                      (*installed.notes, note), (target.runtime, target.architecture))
 
 
 def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim: bool,
@@ -113,16 +114,25 @@ def _dependencies(source: Path, target: Target, slim: bool, say: Say) -> deps.In
 
 def _check_own_binaries(name: str, copied: list[Path], root: Path, layers: list[BuiltLayer],
                         target: Target) -> None:
-    """The dependencies were checked when installed; binaries in the code (or in layers
-    copied as they are) are checked here, against the whole function."""
-    own = {path for path in copied if elf.is_elf(path)}
-    layer_files = {path for built in layers for path in elf.elf_files(built.path)}
-    if not own and not layer_files:
-        return
-    report = checks.check([root, *(b.path for b in layers)], target, only=own | layer_files)
-    if report.problems:
-        more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
-        raise BuildError(f"{name}: {report.problems[0]}{more}")
+    """The dependencies were checked when installed; binaries in the code and in layers are
+    checked here, against the whole function: a layer built for another runtime or
+    architecture installs, but its binaries may not load on this function's."""
+    roots = [root, *(b.path for b in layers)]
+    groups = [("", {path for path in copied if elf.is_elf(path)})]
+    for built in layers:
+        context = ""
+        if built.built_for is not None and built.built_for != (target.runtime,
+                                                               target.architecture):
+            context = (f"layer {built.logical_id}, built for {' '.join(built.built_for)}, "
+                       f"on {target.runtime} {target.architecture}: ")
+        groups.append((context, set(elf.elf_files(built.path))))
+    for context, files in groups:
+        if not files:
+            continue
+        problems = checks.check(roots, target, only=files).problems
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise BuildError(f"{name}: {context}{problems[0]}{more}")
 
 
 def _measure(files: list[Path], root: Path) -> sizes.Size:

@@ -17,6 +17,9 @@ class BuiltLayer:
     size: Size
     packages: dict[str, Size] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # The runtime and architecture its dependencies were installed for (BuildMethod
+    # python3.x, or a stand-in's), e.g. ("python3.12", "x86_64"); None when copied or made.
+    built_for: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
