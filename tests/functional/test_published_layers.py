@@ -94,3 +94,20 @@ def test_a_layer_for_another_python_is_named_when_its_binaries_cannot_load(
     assert ("Hello: layer AWSLambdaPowertoolsPythonV3-python312-x86_64, built for python3.12 "
             "x86_64, on python3.11 x86_64: python/") in done.stderr
     assert "needs GLIBC_2.34, newer than the 2.26 of python3.11's" in done.stderr
+
+
+def test_a_release_that_is_not_on_pypi_is_one_line_naming_the_parameter(
+        tmp_path: Path) -> None:
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      Code: fn\n      Handler: app.handler\n      Runtime: python3.12\n      Layers:"
+        " ['{{resolve:ssm:/aws/service/powertools/python/x86_64/python3.12/3.99.0}}']\n")
+    done = workbench("build", "--template", str(tmp_path / "template.yaml"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(
+        "workbench: layer AWSLambdaPowertoolsPythonV3-python312-x86_64-3_99_0, the stand-in "
+        "for the SSM parameter /aws/service/powertools/python/x86_64/python3.12/3.99.0: "
+        "aws-lambda-powertools==3.99.0 has no wheel")
+    assert "earlier)" in done.stderr  # the newest versions, not all of them

@@ -9,6 +9,7 @@ import pytest
 
 from workbench.build import built_template, deps, sizes
 from workbench.build.elf import glibc_version, libstdcxx_version
+from workbench.build.pip import _versions
 from workbench.build.platforms import Target
 
 
@@ -217,3 +218,12 @@ def test_the_cache_key_is_what_the_install_is_built_from(tmp_path: Path) -> None
     assert first != deps.key(requirements, Target("python3.11", "arm64"), True)
     (tmp_path / "base.txt").write_text("idna==3.8\n")  # an included file counts too
     assert first != deps.key(requirements, target, True)
+
+
+def test_the_versions_pip_saw_are_the_newest_few() -> None:
+    many = ", ".join(f"1.{i}" for i in range(30))
+    output = ("ERROR: Could not find a version that satisfies the requirement x "
+              f"(from versions: {many})")
+    assert _versions(output) == "1.22, 1.23, 1.24, 1.25, 1.26, 1.27, 1.28, 1.29 (and 22 earlier)"
+    assert _versions(output.replace(many, "1.0, 2.0")) == "1.0, 2.0"
+    assert _versions(output.replace(many, "none")) == "none"

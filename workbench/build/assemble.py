@@ -58,7 +58,12 @@ def _published(spec: LayerSpec, out: Path, target: Target, slim: bool,
     """A stand-in for a layer AWS publishes (`published_layers`): its requirements under
     `python/`, less what the publisher's build deletes, and nothing else."""
     say(f"==> layer {spec.logical_id}: stand-in for {spec.published}, {target.runtime}")
-    installed = _dependencies(spec.content_uri, target, slim, say)
+    requirements = spec.content_uri / "requirements.txt"
+    try:
+        installed = _dependencies(spec.content_uri, target, slim, say)
+    except BuildError as error:  # named by what the template says, not by the cache file
+        raise BuildError(f"layer {spec.logical_id}, the stand-in for {spec.published}: "
+                         f"{str(error).removeprefix(f'{requirements}: ')}") from None
     assert installed is not None  # the stand-in's folder is its requirements file
     site = out / "python"
     code.link_tree(installed.site, site)

@@ -131,9 +131,14 @@ def _index_url(output: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _versions(output: str) -> str:
+def _versions(output: str, shown: int = 8) -> str:
+    """The versions pip saw, the newest `shown` of them (pip lists them oldest first: a
+    project with hundreds of releases would bury the message)."""
     found = VERSIONS.search(output)
-    return (found.group(1).strip() or "none") if found else "none"
+    seen = [v.strip() for v in found.group(1).split(",") if v.strip()] if found else []
+    if len(seen) <= shown:
+        return ", ".join(seen) or "none"
+    return f"{', '.join(seen[-shown:])} (and {len(seen) - shown} earlier)"
 
 
 def _tags(target: Target) -> str:
