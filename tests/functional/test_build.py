@@ -248,6 +248,21 @@ def test_bad_input_is_one_line_and_exit_2_leaving_nothing_half_built(
     assert partials == []
 
 
+def test_a_function_that_is_not_run_here_is_said_not_built(tmp_path: Path) -> None:
+    path = function_template(tmp_path / "app", None)
+    path.write_text(path.read_text() + "  Node:\n    Type: AWS::Serverless::Function\n"
+                    "    Properties: {CodeUri: fn, Handler: app.handler, Runtime: nodejs22.x}\n")
+    done = workbench("build", "--template", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "==> Node: not built: Runtime 'nodejs22.x' is not run here" in done.stderr
+    summary = json.loads(done.stdout)
+    assert list(summary["functions"]) == ["Fn"] and "Node" in summary["not_built"]
+    path.write_text(path.read_text().replace("Runtime: python3.11", "Runtime: java21"))
+    alone = workbench("build", "--template", str(path))
+    assert alone.returncode == 2 and alone.stderr.count("\n") == 1
+    assert "nothing to build: no function is run here (Fn: Runtime 'java21'" in alone.stderr
+
+
 def test_no_requirements_means_no_dependencies(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     isolate_pip(monkeypatch, tmp_path, offline=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from workbench import config, template
 from workbench.build import build_template
+from workbench.errors import WorkbenchError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,9 +32,16 @@ def run(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
 
+    skipped = {name: why for name, why in loaded.skipped.items()
+               if not args.functions or name in args.functions}
+    if skipped and not loaded.functions:
+        raise WorkbenchError(f"{loaded.path}: nothing to build: no function is run here "
+                             f"({'; '.join(f'{n}: {w}' for n, w in skipped.items())})")
+    for name, why in skipped.items():  # what the workbench cannot run, it does not build
+        say(f"==> {name}: not built: {why}")
     result = build_template(loaded, args.functions or None, slim=not args.no_slim, say=say)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print(json.dumps({**result.to_dict(), "not_built": skipped}, indent=2))
     else:
         print(f"Built template: {result.template}")
     # Exit 1, as a failed check: built (it runs here) but not deployable as a .zip.
