@@ -4,6 +4,7 @@ vendoring, sdists, layers, architectures, the cache and bad input."""
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 from pathlib import Path
 
@@ -187,6 +188,15 @@ def test_an_arm64_function_resolves_aarch64_wheels(tmp_path: Path,
     wheel(wheels, "liar", "1.0", "cp311-cp311-manylinux2014_aarch64", {"liar/_x.so": so})
     with pytest.raises(BuildError, match="liar/_x.so is built for x86_64"):
         build(function_template(tmp_path / "liar", "liar\n", architecture="arm64"))
+
+
+def test_a_function_for_another_architecture_runs_with_a_warning(tmp_path: Path) -> None:
+    other = "arm64" if platform.machine() == "x86_64" else "x86_64"
+    path = function_template(tmp_path / "app", None, architecture=other)
+    done = workbench("invoke", "Fn", "--template", str(path))
+    assert done.returncode == 0 and json.loads(done.stdout) == {"ok": True}  # pure Python
+    assert (f"workbench: warning: Architectures [{other}] on this {platform.machine()} "
+            "machine: the build holds") in done.stderr
 
 
 def test_a_code_only_change_hits_the_cache(tmp_path: Path,

@@ -14,11 +14,13 @@ Two modes:
 from __future__ import annotations
 
 import dataclasses
+import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from workbench.build.platforms import MACHINES
 from workbench.runtime import interpreters, runtime_libs
 from workbench.runtime.interpreters import Choice
 from workbench.runtime.process import Launch
@@ -70,11 +72,24 @@ def place(spec: FunctionSpec, mode: Mode = "build", *, strict: bool = False,
         paths = tuple(python_paths(code, layers, spec.runtime))
         launch = Launch(choice.interpreter, paths, site=True, mode="dev-venv")
         return Placement(run_spec, launch, choice, None)
-    choice = interpreters.choose(spec.runtime, strict=strict)
+    choice = _on_this_machine(interpreters.choose(spec.runtime, strict=strict),
+                              spec.architecture)
     runtime_dir = runtime_libs.ensure(choice.interpreter, say)
     paths = (*python_paths(code, layers, spec.runtime), str(runtime_dir))
     launch = Launch(choice.interpreter, paths, runtime_path=(str(runtime_dir),), mode="build")
     return Placement(run_spec, launch, choice, runtime_dir)
+
+
+def _on_this_machine(choice: Choice, architecture: str) -> Choice:
+    """The build is made for the function's architecture, as it deploys; it runs on this
+    machine's, where another architecture's compiled modules do not load (no emulation)."""
+    machine = platform.machine()
+    if MACHINES.get(architecture) in (None, machine):
+        return choice
+    why = (f"Architectures [{architecture}] on this {machine} machine: the build holds "
+           f"{MACHINES[architecture]} binaries, which cannot load here (pure Python runs)")
+    return dataclasses.replace(
+        choice, warning=f"{choice.warning}; {why}" if choice.warning else why)
 
 
 class Placed(NamedTuple):
