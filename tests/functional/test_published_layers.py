@@ -111,3 +111,19 @@ def test_a_release_that_is_not_on_pypi_is_one_line_naming_the_parameter(
         "for the SSM parameter /aws/service/powertools/python/x86_64/python3.12/3.99.0: "
         "aws-lambda-powertools==3.99.0 has no wheel")
     assert "earlier)" in done.stderr  # the newest versions, not all of them
+
+
+def test_a_pinned_release_gets_the_dependencies_of_its_day(tmp_path: Path) -> None:
+    """Powertools 3.2.0's layer was built on 2024-10-22, with pydantic 2.9.2: today's
+    pydantic breaks some of that release's event handler, as the example app showed."""
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "app.py").write_text(
+        "import pydantic\n\ndef handler(event, context):\n    return pydantic.VERSION\n")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      Code: fn\n      Handler: app.handler\n      Runtime: python3.12\n      Layers:"
+        " ['{{resolve:ssm:/aws/service/powertools/python/x86_64/python3.12/3.2.0}}']\n")
+    done = workbench("invoke", "Fn", "--template", str(tmp_path / "template.yaml"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == "2.9.2"
+    assert "with the dependencies PyPI had before 2024-10-23T09:03:11+00:00" in done.stderr

@@ -10,10 +10,11 @@ as it is, and one with `BuildMethod: makefile` is made by its Makefile (`makefil
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timedelta
 from fnmatch import fnmatch
 from pathlib import Path
 
-from workbench.build import build_inputs, checks, code, deps, elf, makefile, sizes
+from workbench.build import build_inputs, checks, code, deps, elf, makefile, pip, sizes
 from workbench.build.errors import BuildError
 from workbench.build.pip import Say
 from workbench.build.platforms import Target
@@ -59,8 +60,9 @@ def _published(spec: LayerSpec, out: Path, target: Target, slim: bool,
     `python/`, less what the publisher's build deletes, and nothing else."""
     say(f"==> layer {spec.logical_id}: stand-in for {spec.published}, {target.runtime}")
     requirements = spec.content_uri / "requirements.txt"
+    cutoff = _release_day(spec, say)
     try:
-        installed = _dependencies(spec.content_uri, target, slim, say)
+        installed = _dependencies(spec.content_uri, target, slim, say, cutoff)
     except BuildError as error:  # named by what the template says, not by the cache file
         raise BuildError(f"layer {spec.logical_id}, the stand-in for {spec.published}: "
                          f"{str(error).removeprefix(f'{requirements}: ')}") from None
@@ -73,11 +75,43 @@ def _published(spec: LayerSpec, out: Path, target: Target, slim: bool,
     releases = sorted(path.name.removesuffix(".dist-info").split("-")[1]
                       for path in site.glob("aws_lambda_powertools-*.dist-info"))
     note = (f"layer {spec.logical_id}: aws-lambda-powertools {', '.join(releases)} from "
-            f"PyPI stands in for {spec.published}; the runtime's boto3 is used, as there")
+            f"PyPI stands in for {spec.published}"
+            + (f", with the dependencies PyPI had before {cutoff}" if cutoff else "")
+            + "; the runtime's boto3 is used, as there")
     packages = {name: size for name, size in installed.packages.items()
                 if not any(fnmatch(name, p) for p in published_layers.RUNTIME_PROVIDED)}
     return BuiltLayer(spec.logical_id, out, sizes.measure(out), packages,
                       (*installed.notes, note), (target.runtime, target.architecture))
+
+
+def _release_day(spec: LayerSpec, say: Say) -> str | None:
+    """A pinned release's layer was built when it came out: with the dependencies PyPI had
+    then (a day's margin), not today's. Its upload time is read from PyPI once and kept
+    beside the stand-in's requirements; None for an unpinned one, or when it cannot be."""
+    pinned = published_layers.pinned(spec.content_uri / "requirements.txt")
+    if pinned is None:
+        return None
+    if not pip.knows("--uploaded-prior-to"):
+        say(f"  {pinned[0]} {pinned[1]}: this pip has no --uploaded-prior-to (upgrade pip): "
+            "installing today's versions of its dependencies")
+        return None
+    remembered = spec.content_uri / "released"
+    released = _time(remembered.read_text()) if remembered.is_file() else None
+    if released is None:
+        released = _time(pip.upload_time(*pinned) or "")
+        if released is None:
+            say(f"  {pinned[0]} {pinned[1]}: its release time could not be read from PyPI: "
+                "installing today's versions of its dependencies")
+            return None
+        remembered.write_text(f"{released.isoformat()}\n")
+    return (released + timedelta(days=1)).isoformat(timespec="seconds")
+
+
+def _time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim: bool,
@@ -109,12 +143,14 @@ def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim:
         notes=tuple(notes)).against_limits(layers)
 
 
-def _dependencies(source: Path, target: Target, slim: bool, say: Say) -> deps.Installed | None:
+def _dependencies(source: Path, target: Target, slim: bool, say: Say,
+                  uploaded_prior_to: str | None = None) -> deps.Installed | None:
     requirements = source / "requirements.txt"
     if not requirements.is_file():
         say("  dependencies: none (no requirements.txt)")
         return None
-    return deps.ensure(requirements, target, slimmed=slim, say=say)
+    return deps.ensure(requirements, target, slimmed=slim, say=say,
+                       uploaded_prior_to=uploaded_prior_to)
 
 
 def _check_own_binaries(name: str, copied: list[Path], root: Path, layers: list[BuiltLayer],

@@ -60,34 +60,39 @@ class Installed:
         return self.path / "site"
 
 
-def key(requirements: Path, target: Target, slimmed: bool) -> str:
+def key(requirements: Path, target: Target, slimmed: bool,
+        uploaded_prior_to: str | None = None) -> str:
     # Without the runtime's interpreter no pyc are compiled: once one is installed, the
     # install is made again with them.
     no_pyc = "" if target.interpreter() else "|no-pyc"
+    prior = f"|{uploaded_prior_to}" if uploaded_prior_to else ""
     digest = hashlib.sha256(f"{FORMAT}|{target.runtime}|{target.architecture}|{slimmed}"
-                            f"{no_pyc}".encode())
+                            f"{no_pyc}{prior}".encode())
     for path in _included(requirements):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def ensure(requirements: Path, target: Target, *, slimmed: bool, say: pip.Say) -> Installed:
+def ensure(requirements: Path, target: Target, *, slimmed: bool, say: pip.Say,
+           uploaded_prior_to: str | None = None) -> Installed:
+    """The install of `requirements` for `target` (of what the index had before
+    `uploaded_prior_to`, when given), from the cache or made now."""
     folder = cache_dir() / "build" / "deps" / f"{target.abi}-{target.machine}-" \
-        f"{key(requirements, target, slimmed)}"
+        f"{key(requirements, target, slimmed, uploaded_prior_to)}"
     if (folder / "build.json").exists():
         say(f"  dependencies: cached ({folder.name})")
         return Installed.load(folder)
     say(f"  dependencies: installing {requirements.name} for {target.describe()}")
     started = time.monotonic()
     with staged(folder) as partial:
-        installed = _build(requirements, target, slimmed, partial, say)
+        installed = _build(requirements, target, slimmed, partial, say, uploaded_prior_to)
     installed.path = folder
     say(f"  dependencies: {installed.size.text()} in {time.monotonic() - started:.0f} s")
     return installed
 
 
 def _build(requirements: Path, target: Target, slimmed: bool, partial: Path,
-           say: pip.Say) -> Installed:
+           say: pip.Say, uploaded_prior_to: str | None) -> Installed:
     installed = Installed(partial)
     names = requirement_names(requirements)
     wheels = [cache_dir() / "build" / "wheels" / f"{target.abi}-{target.machine}",
@@ -95,7 +100,8 @@ def _build(requirements: Path, target: Target, slimmed: bool, partial: Path,
     # pip compiles with its own interpreter: right only for a runtime of the same version.
     same_python = target.python_version == "{}.{}".format(*sys.version_info[:2])
     pip.install(requirements, target, installed.site, find_links=wheels,
-                compile_pyc=not slimmed and same_python, say=say)
+                compile_pyc=not slimmed and same_python, say=say,
+                uploaded_prior_to=uploaded_prior_to)
     report = checks.check([installed.site], target)
     if report.missing:
         installed.notes += vendor.vendor(report.missing, installed.site, target, say)

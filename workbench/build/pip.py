@@ -10,9 +10,12 @@ for the platform is built from its sdist by the runtime's own interpreter
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,9 +42,10 @@ def platform_flags(target: Target) -> list[str]:
 
 
 def install(requirements: Path, target: Target, dest: Path, *, find_links: list[Path],
-            compile_pyc: bool, say: Say) -> None:
+            compile_pyc: bool, say: Say, uploaded_prior_to: str | None = None) -> None:
     """Install `requirements` into `dest` for `target`, building sdist-only requirements
-    into wheels (kept in find_links[0]) as needed."""
+    into wheels (kept in find_links[0]) as needed; with `uploaded_prior_to` (ISO 8601),
+    only what the index had then."""
     from workbench.build import sdist
 
     tried: set[str] = set()
@@ -51,6 +55,8 @@ def install(requirements: Path, target: Target, dest: Path, *, find_links: list[
                    *platform_flags(target), *_find_links(find_links), "-r", str(requirements)]
         if not compile_pyc:
             command.append("--no-compile")
+        if uploaded_prior_to is not None and knows("--uploaded-prior-to"):
+            command += ["--uploaded-prior-to", uploaded_prior_to]
         output, code = _run(command, say)
         if code == 0:
             return
@@ -92,6 +98,33 @@ def _find_links(folders: list[Path]) -> list[str]:
         folder.mkdir(parents=True, exist_ok=True)
         flags += ["--find-links", str(folder)]
     return flags
+
+
+@functools.cache
+def knows(option: str) -> bool:
+    """Whether this pip has `option` for `pip install`."""
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--help"],
+                          capture_output=True, text=True)
+    return option in done.stdout
+
+
+def upload_time(name: str, version: str) -> str | None:
+    """When PyPI received `name` `version` (ISO 8601): the earliest `upload-time` of its
+    files in the simple API's JSON form (PEP 691, PEP 700; what pip's
+    --uploaded-prior-to reads); None when that cannot be read (offline, another index)."""
+    request = urllib.request.Request(f"https://pypi.org/simple/{name}/",
+                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (fixed https)
+            files = json.load(answer).get("files") or []
+    except (OSError, ValueError, AttributeError):
+        return None
+    stem = re.compile(rf"{re.sub(r'[-_.]+', '[-_.]', name)}-{re.escape(version)}(-|\.tar|\.zip)",
+                      re.IGNORECASE)
+    times = sorted(f["upload-time"] for f in files if isinstance(f, dict)
+                   and stem.match(str(f.get("filename", "")))
+                   and isinstance(f.get("upload-time"), str))
+    return times[0] if times else None
 
 
 def _run(command: list[str], say: Say) -> tuple[str, int]:

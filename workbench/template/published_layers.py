@@ -22,6 +22,7 @@ local `LayerVersion`.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from workbench.config import cache_dir
 from workbench.errors import WorkbenchError
@@ -66,6 +67,12 @@ def stand_in(value: object, runtime: str, architecture: str) -> LayerSpec | None
         return _spec(f"{name}-{tag}", f"{PACKAGE}[all]<3,>=2", runtime,
                      "arm64" if arn["arm"] else "x86_64", str(value))
     return _spec(f"{name}-{tag}", f"{PACKAGE}<2", runtime, architecture, str(value))
+
+
+def pinned(requirements: Path) -> tuple[str, str] | None:
+    """(package, release) when a stand-in's requirement pins one (an SSM parameter's)."""
+    found = re.fullmatch(r"([\w-]+)(?:\[[\w,]+\])?==([\w.]+)\s*", requirements.read_text())
+    return (found[1], found[2]) if found else None
 
 
 def _spec(logical_id: str, requirement: str, runtime: str, architecture: str,
