@@ -267,6 +267,9 @@ def test_a_function_that_is_not_run_here_is_said_not_built(tmp_path: Path) -> No
     assert "==> Node: not built: Runtime 'nodejs22.x' is not run here" in done.stderr
     summary = json.loads(done.stdout)
     assert list(summary["functions"]) == ["Fn"] and "Node" in summary["not_built"]
+    named = workbench("build", "--template", str(path), "Node")
+    assert named.returncode == 2 and "nothing to build: no function is run here (Node: " \
+        in named.stderr
     path.write_text(path.read_text().replace("Runtime: python3.11", "Runtime: java21"))
     alone = workbench("build", "--template", str(path))
     assert alone.returncode == 2 and alone.stderr.count("\n") == 1

@@ -55,7 +55,7 @@ def install(requirements: Path, target: Target, dest: Path, *, find_links: list[
                    *platform_flags(target), *_find_links(find_links), "-r", str(requirements)]
         if not compile_pyc:
             command.append("--no-compile")
-        if uploaded_prior_to is not None and knows("--uploaded-prior-to"):
+        if uploaded_prior_to is not None:  # the caller checked `knows` it
             command += ["--uploaded-prior-to", uploaded_prior_to]
         output, code = _run(command, say)
         if code == 0:

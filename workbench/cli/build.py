@@ -34,12 +34,13 @@ def run(args: argparse.Namespace) -> int:
 
     skipped = {name: why for name, why in loaded.skipped.items()
                if not args.functions or name in args.functions}
-    if skipped and not loaded.functions:
+    named = [name for name in args.functions if name not in skipped]
+    if skipped and not (named if args.functions else loaded.functions):
         raise WorkbenchError(f"{loaded.path}: nothing to build: no function is run here "
                              f"({'; '.join(f'{n}: {w}' for n, w in skipped.items())})")
     for name, why in skipped.items():  # what the workbench cannot run, it does not build
         say(f"==> {name}: not built: {why}")
-    result = build_template(loaded, args.functions or None, slim=not args.no_slim, say=say)
+    result = build_template(loaded, named or None, slim=not args.no_slim, say=say)
     if args.json:
         print(json.dumps({**result.to_dict(), "not_built": skipped}, indent=2))
     else:
