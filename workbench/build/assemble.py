@@ -19,7 +19,13 @@ from workbench.build.errors import BuildError
 from workbench.build.pip import Say
 from workbench.build.platforms import Target
 from workbench.build.result import BuiltFunction, BuiltLayer
-from workbench.template import SUPPORTED_RUNTIMES, FunctionSpec, LayerSpec, published_layers
+from workbench.template import (
+    SUPPORTED_RUNTIMES,
+    FunctionSpec,
+    LayerSpec,
+    Published,
+    published_layers,
+)
 
 
 def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
@@ -58,13 +64,15 @@ def _published(spec: LayerSpec, out: Path, target: Target, slim: bool,
                say: Say) -> BuiltLayer:
     """A stand-in for a layer AWS publishes (`published_layers`): its requirements under
     `python/`, less what the publisher's build deletes, and nothing else."""
-    say(f"==> layer {spec.logical_id}: stand-in for {spec.published}, {target.runtime}")
+    assert spec.published is not None
+    source = spec.published.source
+    say(f"==> layer {spec.logical_id}: stand-in for {source}, {target.runtime}")
     requirements = spec.content_uri / "requirements.txt"
-    cutoff = _release_day(spec, say)
+    cutoff = _release_day(spec.published, spec.content_uri, say)
     try:
         installed = _dependencies(spec.content_uri, target, slim, say, cutoff)
     except BuildError as error:  # named by what the template says, not by the cache file
-        raise BuildError(f"layer {spec.logical_id}, the stand-in for {spec.published}: "
+        raise BuildError(f"layer {spec.logical_id}, the stand-in for {source}: "
                          f"{str(error).removeprefix(f'{requirements}: ')}") from None
     assert installed is not None  # the stand-in's folder is its requirements file
     site = out / "python"
@@ -75,7 +83,7 @@ def _published(spec: LayerSpec, out: Path, target: Target, slim: bool,
     releases = sorted(path.name.removesuffix(".dist-info").split("-")[1]
                       for path in site.glob("aws_lambda_powertools-*.dist-info"))
     note = (f"layer {spec.logical_id}: aws-lambda-powertools {', '.join(releases)} from "
-            f"PyPI stands in for {spec.published}"
+            f"PyPI stands in for {source}"
             + (f", with the dependencies PyPI had before {cutoff}" if cutoff else "")
             + "; the runtime's boto3 is used, as there")
     packages = {name: size for name, size in installed.packages.items()
@@ -84,18 +92,18 @@ def _published(spec: LayerSpec, out: Path, target: Target, slim: bool,
                       (*installed.notes, note), (target.runtime, target.architecture))
 
 
-def _release_day(spec: LayerSpec, say: Say) -> str | None:
+def _release_day(published: Published, folder: Path, say: Say) -> str | None:
     """A pinned release's layer was built when it came out: with the dependencies PyPI had
     then (a day's margin), not today's. Its upload time is read from PyPI once and kept
     beside the stand-in's requirements; None for an unpinned one, or when it cannot be."""
-    pinned = published_layers.pinned(spec.content_uri / "requirements.txt")
+    pinned = published_layers.pinned(published)
     if pinned is None:
         return None
     if not pip.knows("--uploaded-prior-to"):
         say(f"  {pinned[0]} {pinned[1]}: this pip has no --uploaded-prior-to (upgrade pip): "
             "installing today's versions of its dependencies")
         return None
-    remembered = spec.content_uri / "released"
+    remembered = folder / "released"
     released = _time(remembered.read_text()) if remembered.is_file() else None
     if released is None:
         released = _time(pip.upload_time(*pinned) or "")

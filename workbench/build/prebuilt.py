@@ -36,7 +36,7 @@ def _layer_folder(spec: LayerSpec, root: Path, say: Say) -> Path:
         return spec.content_uri
     if (root / spec.logical_id / "python").is_dir():
         return root / spec.logical_id
-    say(f"  layer {spec.logical_id}: the stand-in for {spec.published} is not in this "
+    say(f"  layer {spec.logical_id}: the stand-in for {spec.published.source} is not in this "
         "build (`workbench build` makes it): the functions run without it")
     return spec.content_uri
 

@@ -26,6 +26,7 @@ from workbench.template.specs import (
     LayerSpec,
     MockPreflight,
     PayloadVersion,
+    Published,
     RequestValidation,
     Route,
     Template,
@@ -37,7 +38,8 @@ __all__ = [
     "IMPLICIT_REST_API", "IMPLICIT_REST_STAGE", "SERVE_COMMANDS", "SUPPORTED_RUNTIMES",
     "Api", "ApiKind",
     "Architecture", "Authorizer", "AuthorizerKind", "Cors", "FunctionSpec", "FunctionUrl",
-    "GatewayResponse", "LayerSpec", "MockPreflight", "PayloadVersion", "RequestValidation",
+    "GatewayResponse", "LayerSpec", "MockPreflight", "PayloadVersion", "Published",
+    "RequestValidation",
     "Route", "Template",
     "TemplateValues", "load", "load_settings",
 ]

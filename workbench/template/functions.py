@@ -173,9 +173,9 @@ def _layer(stack: Stack, function: str, item: Any,
             stack.note(f"not emulated: layer {what} on {stack.name(function)} (only the "
                        "template's own layers and Powertools' are loaded)")
             return None
-        requirement = (published.content_uri / "requirements.txt").read_text().strip()
-        stack.note(f"stood in for: layer {published.published} on {stack.name(function)}, "
-                   f"by {requirement} from PyPI")
+        assert published.published is not None
+        stack.note(f"stood in for: layer {published.published.source} on "
+                   f"{stack.name(function)}, by {published.published.requirement} from PyPI")
         return layers.setdefault(published.logical_id, published)
     props = stack.props(ref)
     content = props.get("Content")

@@ -82,6 +82,5 @@ def _http_authorizer(stack: Stack, auth_id: str) -> Authorizer:
                                                 else [sources])),
         ttl_s=int(stack.known(auth_id, "AuthorizerResultTtlInSeconds", 300)),
         payload_version="2.0" if str(version) == "2.0" else "1.0", simple_responses=simple,
-        refused=payload_problem(str(version) if version is not None else None, simple)
-        if kind != "JWT" else None,
+        refused=payload_problem(version, simple) if kind != "JWT" else None,
         issuer=jwt.get("Issuer"), audiences=tuple(str(a) for a in jwt.get("Audience") or ()))

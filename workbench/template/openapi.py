@@ -167,7 +167,7 @@ def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> No
         ttl_s=int(str(config.get("authorizerResultTtlInSeconds", 300))),
         validation_regex=config.get("identityValidationExpression"),
         payload_version="2.0" if str(version) == "2.0" else "1.0", simple_responses=simple,
-        refused=payload_problem(str(version) if version is not None else None, simple)
+        refused=payload_problem(version, simple)
         if kind == "http" and auth_kind == "request" else None,
         issuer=jwt.get("issuer"),
         audiences=tuple(str(a) for a in (audience if isinstance(audience, list) else [audience])),

@@ -22,12 +22,11 @@ local `LayerVersion`.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from workbench.config import cache_dir
 from workbench.errors import WorkbenchError
 from workbench.template.intrinsics import Unknown
-from workbench.template.specs import SUPPORTED_RUNTIMES, LayerSpec
+from workbench.template.specs import SUPPORTED_RUNTIMES, LayerSpec, Published
 
 PACKAGE = "aws-lambda-powertools"
 # What the layer's build deletes because the runtime provides it (top-level names, globs).
@@ -69,9 +68,9 @@ def stand_in(value: object, runtime: str, architecture: str) -> LayerSpec | None
     return _spec(f"{name}-{tag}", f"{PACKAGE}<2", runtime, architecture, str(value))
 
 
-def pinned(requirements: Path) -> tuple[str, str] | None:
+def pinned(published: Published) -> tuple[str, str] | None:
     """(package, release) when a stand-in's requirement pins one (an SSM parameter's)."""
-    found = re.fullmatch(r"([\w-]+)(?:\[[\w,]+\])?==([\w.]+)\s*", requirements.read_text())
+    found = re.fullmatch(r"([\w-]+)(?:\[[\w,]+\])?==([\w.]+)", published.requirement)
     return (found[1], found[2]) if found else None
 
 
@@ -91,4 +90,4 @@ def _spec(logical_id: str, requirement: str, runtime: str, architecture: str,
                              f"{folder}: {error.strerror or error}") from None
     return LayerSpec(logical_id=logical_id, content_uri=folder, build_method=runtime,
                      compatible_runtimes=(runtime,), compatible_architectures=(architecture,),
-                     published=published)
+                     published=Published(published, requirement))

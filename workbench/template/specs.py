@@ -65,10 +65,11 @@ class Authorizer:
     refused: str | None = None
 
 
-def payload_problem(version: object, simple_responses: bool) -> str | None:
+def payload_problem(raw_version: object, simple_responses: bool) -> str | None:
     """Why API Gateway refuses an HTTP API Lambda authorizer's payload settings: the
     format is 1.0 or 2.0, and simple responses are a 2.0 format (API Gateway developer
     guide, http-api-lambda-authorizer.html); None when they are valid (absent: 1.0)."""
+    version = None if raw_version is None else str(raw_version)
     if version not in (None, "", "1.0", "2.0"):
         return f"AuthorizerPayloadFormatVersion {str(version)!r}: API Gateway takes 1.0 or 2.0"
     if simple_responses and version != "2.0":
@@ -129,7 +130,15 @@ class LayerSpec:
     build_method: str | None = None  # Metadata.BuildMethod ("python3.11", "makefile"...)
     compatible_runtimes: tuple[str, ...] = ()
     compatible_architectures: tuple[str, ...] = ()
-    published: str | None = None  # the published layer (ARN) this one stands in for
+    published: Published | None = None  # a layer AWS publishes, which this stands in for
+
+
+@dataclass(frozen=True)
+class Published:
+    """A layer AWS publishes that the workbench builds from PyPI (`published_layers`)."""
+
+    source: str  # as the template names it: its ARN, or "the SSM parameter /aws/..."
+    requirement: str  # what is installed, e.g. "aws-lambda-powertools[all]<4,>=3"
 
 
 @dataclass(frozen=True)
