@@ -1,4 +1,5 @@
-"""Request ids: the random UUID (version 4) strings Lambda and API Gateway hand out.
+"""Request ids: the random UUID (version 4) strings Lambda and API Gateway hand out, and
+X-Ray's trace and segment ids.
 
 Made from `random.getrandbits`, not `uuid.uuid4()`: an id is a name, not a secret, and
 this is on every request's path twice (API Gateway's requestId, Lambda's request id),
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import random
+import time
 
 # The version nibble (4) and the RFC 4122 variant bits (10xx) of a UUID, as 128-bit masks.
 _KEEP = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
@@ -24,3 +26,14 @@ def request_id() -> str:
 def extended_request_id() -> str:
     """API Gateway's extendedRequestId: 12 random bytes, base64 (16 characters)."""
     return base64.b64encode(random.getrandbits(96).to_bytes(12, "big")).decode()
+
+
+def trace_id() -> str:
+    """An X-Ray trace id: `1-`, the epoch second in 8 hex digits, `-`, 96 random bits
+    (X-Ray dg, xray-api-sendingdata.html, "Generating trace IDs")."""
+    return f"1-{int(time.time()):08x}-{random.getrandbits(96):024x}"
+
+
+def segment_id() -> str:
+    """An X-Ray segment id: 64 random bits in 16 hex digits."""
+    return f"{random.getrandbits(64):016x}"

@@ -8,6 +8,7 @@ test_apigateway_lambda.snapshot.json) and the API Gateway developer guide
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,26 @@ def test_bug9_non_ascii_header_values_and_cookies_arrive_as_text(http: httpx.Cli
     assert rest["multiValueHeaders"]["Cookie"] == ["city=Zürich; a=1"]
     v2 = event(http, "/v2/x", headers=headers)
     assert v2["headers"]["x-name"] == "café" and v2["cookies"] == ["city=Zürich", "a=1"]
+
+
+@pytest.mark.parametrize("path, name", [("/rest/x", "X-Amzn-Trace-Id"),
+                                        ("/v2/x", "x-amzn-trace-id"),
+                                        ("/v1/x", "x-amzn-trace-id")])
+def test_every_event_has_an_xray_trace_header_the_function_continues(
+        http: httpx.Client, path: str, name: str) -> None:
+    # API Gateway adds X-Amzn-Trace-Id: Root=1-... to every event (the snapshot's events;
+    # aws-lambda-go's captured apigw-v2-request-no-authorizer.json); the invocation's
+    # _X_AMZN_TRACE_ID continues that Root (Lambda dg, services-xray.html).
+    def seen(**headers: str) -> tuple[str, str]:
+        answer = http.post(path, json={"environ": "_X_AMZN_TRACE_ID"}, headers=headers).json()
+        return answer["event"]["headers"][name], answer["environ"]
+
+    header, environ = seen()
+    root = re.fullmatch(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24})", header)
+    assert root is not None, header
+    assert re.fullmatch(rf"Root={root.group(1)};Parent=[0-9a-f]{{16}};Sampled=0", environ)
+    sent = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    header, environ = seen(**{"X-Amzn-Trace-Id": sent})
+    assert header == sent
+    assert environ.startswith("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=")
+    assert environ.endswith(";Sampled=1") and "53995c3f42cd8ad8" not in environ

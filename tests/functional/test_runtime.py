@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,30 @@ def test_context_and_environment_are_lambdas(with_runtime: Any) -> None:
     assert seen["env"]["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "3"
     assert seen["env"]["LAMBDA_TASK_ROOT"].endswith(".aws-sam/build/Echo")  # the build
     assert seen["tmp"] == "/tmp" if private_tmp_allowed() else "Echo-" in seen["tmp"]
+
+
+def test_each_invocation_carries_an_xray_trace(with_runtime: Any) -> None:
+    """awslambdaric sets _X_AMZN_TRACE_ID from Lambda-Runtime-Trace-Id: a new trace, or the
+    caller's continued; an actively traced function's REPORT line names it."""
+    caller = "1-5759e988-bd862e3fe1be46a994272793"
+    apps = template.load(APPS / "template.yaml")
+    traced = replace(apps.functions["Echo"], active_tracing=True)
+
+    async def body(rt: Runtime) -> list[InvocationResult]:
+        return [await rt.invoke("Echo", event("context")),
+                await rt.invoke("Echo", event("context"), trace=f"Root={caller}")]
+
+    fresh, continued = with_runtime(body, replace(apps, functions={"Echo": traced}))
+    header = re.compile(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24});Parent=([0-9a-f]{16});Sampled=1")
+    for result in (fresh, continued):
+        env = json.loads(result.json()["body"])["env"]
+        assert env["AWS_XRAY_CONTEXT_MISSING"] == "LOG_ERROR"
+        match = header.fullmatch(env["_X_AMZN_TRACE_ID"])
+        assert match is not None, env["_X_AMZN_TRACE_ID"]
+        root, segment = match.groups()
+        assert (root == caller) is (result is continued)
+        assert (f"\tXRAY TraceId: {root}\tSegmentId: {segment}\tSampled: true\t"
+                in result.logs), result.logs
 
 
 def test_handler_exception_keeps_the_environment(with_runtime: Any) -> None:

@@ -170,6 +170,16 @@ def test_invoke_api_request_response_and_tail(lam: Any) -> None:
     assert result["ExecutedVersion"] == "$LATEST"
 
 
+def test_invoke_api_continues_the_callers_trace(http: httpx.Client) -> None:
+    # An X-Amzn-Trace-Id sent with Invoke is the invocation's trace (_X_AMZN_TRACE_ID).
+    sent = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+    response = http.post("/2015-03-31/functions/Echo/invocations", json={"action": "context"},
+                         headers={"X-Amzn-Trace-Id": sent})
+    trace = json.loads(response.json()["body"])["env"]["_X_AMZN_TRACE_ID"]
+    assert trace.startswith("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=")
+    assert trace.endswith(";Sampled=1")
+
+
 def test_invoke_api_function_error(lam: Any) -> None:
     result = lam.invoke(FunctionName="Echo", Payload=b'{"action": "raise"}')
     assert result["FunctionError"] == "Unhandled"

@@ -104,11 +104,21 @@ def test_a_codeuri_that_is_not_there_is_left_to_the_build(tmp_path: Path) -> Non
     ({"MemorySize": "lots"}, "property MemorySize: must be an integer, got 'lots'"),
     ({"Timeout": 901}, "property Timeout: must be between 1 and 900"),
     ({"ReservedConcurrentExecutions": -1}, "property ReservedConcurrentExecutions"),
+    ({"Tracing": "Sometimes"}, "property TracingConfig.Mode: must be Active or PassThrough"),
 ])
 def test_a_function_that_cannot_run_is_skipped_with_its_reason(
         tmp_path: Path, change: dict[str, object], reason: str) -> None:
     tpl = template.load(_write(tmp_path, change))
     assert reason in tpl.skipped["Fn"] and "Fn" not in tpl.functions
+
+
+@pytest.mark.parametrize("tracing, active", [("Active", True), ("PassThrough", False),
+                                             (None, False)])
+def test_active_tracing_is_read_from_sams_tracing(tmp_path: Path, tracing: str | None,
+                                                  active: bool) -> None:
+    tpl = template.load(_write(tmp_path, {"Tracing": tracing}))
+    assert tpl.functions["Fn"].active_tracing is active
+    assert not any("TracingConfig" in line for line in tpl.unsupported)
 
 
 @pytest.mark.parametrize("change, line", [
@@ -122,7 +132,6 @@ def test_a_function_that_cannot_run_is_skipped_with_its_reason(
     ({"Events": "{E: {Type: Api, Properties: {Path: '/{a+}/b', Method: get}}}"},
      "a greedy {name+} parameter must be the last segment"),
     ({"VpcConfig": "{SubnetIds: [a], SecurityGroupIds: [b]}"}, "ignored: VpcConfig on Fn"),
-    ({"Tracing": "Active"}, "ignored: TracingConfig on Fn"),
     ({"Events": "{E: {Type: Api, Properties: {Path: /x, Method: get, RestApiId: !Ref Nope}}}"},
      "ignored: Events.E on Fn (the SAM transform refuses it: Resource with id [Fn] is invalid. "
      "Event with id [E] is invalid. RestApiId must be a valid reference"),

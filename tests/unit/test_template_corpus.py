@@ -52,8 +52,7 @@ CASES: dict[str, dict[str, Any]] = {
         "routes": {("GET", "/pets", "PetsFunction"), ("POST", "/pets", "PetsFunction"),
                    ("ANY", "/pets/{petId}", "InlineFunction"), ("GET", "/", "InlineFunction")},
         "skipped": {"NodeFunction": "Runtime 'nodejs22.x' is not run"},
-        "unsupported": ["ignored: TracingConfig on PetsFunction",
-                        "not emulated: MethodSettings on Stage",
+        "unsupported": ["not emulated: MethodSettings on Stage",
                         "not emulated: PATCH /pets/{petId} on Api (MOCK integration)",
                         "not emulated: MinimumCompressionSize on Api"],
     },
@@ -205,6 +204,7 @@ def test_hand_written_cloudformation() -> None:
     assert (api.stage, api.stage_variables, api.binary_media_types) == (
         "beta", {"tier": "gold"}, ("image/gif",))
     assert api.api_keys == ("corpus-key-0123456789abcdef",)
+    assert rest.functions["PetsFunction"].active_tracing  # TracingConfig: {Mode: Active}
     token = api.authorizers["TokenAuthorizer"]
     assert (token.kind, token.function, token.ttl_s, token.validation_regex) == (
         "token", "AuthorizerFunction", 60, "^[a-z]+$")

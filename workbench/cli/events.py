@@ -9,7 +9,7 @@ from pathlib import Path
 from workbench import template
 from workbench.errors import WorkbenchError
 from workbench.gateway.events import build_event, synthetic_match
-from workbench.gateway.http import HttpRequest
+from workbench.gateway.http import HttpRequest, traced
 from workbench.gateway.routing import Router
 
 KINDS = {"apigw-rest": "rest", "apigw-http": "http"}
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         headers.append((name, value))
     if not args.path.startswith("/"):
         raise WorkbenchError(f"--path {args.path!r}: must start with '/'")
-    request = HttpRequest(args.method.upper(), args.path, args.query.lstrip("?"), headers,
+    request = HttpRequest(args.method.upper(), args.path, args.query.lstrip("?"), traced(headers),
                           (args.body or "").encode())
     kind = KINDS[args.source]
     match = None

@@ -216,7 +216,9 @@ def _http_event(request: HttpRequest, match: RouteMatch, account_id: str, region
         "rawPath": raw_path,
         "rawQueryString": request.query_string,
     }
-    # Payload 2.0 leaves out empty parts instead of setting them to null.
+    # Payload 2.0 leaves out empty parts instead of setting them to null: AWS's own
+    # captured curl request (aws-lambda-go events/testdata/apigw-v2-request-no-authorizer.json)
+    # has no cookies, queryStringParameters, pathParameters or body keys.
     if cookies:
         event["cookies"] = cookies
     event["headers"] = {k: ",".join(v) for k, v in headers.items()}  # repeats comma-joined

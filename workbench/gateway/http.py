@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbench import ids
+
+TRACE_HEADER = "X-Amzn-Trace-Id"
+
 
 @dataclass(frozen=True)
 class HttpRequest:
@@ -44,3 +48,14 @@ def header_text(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def traced(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The request's headers with the X-Ray trace header API Gateway gives a request that
+    comes without one (`Root=1-...`, in every event AWS records: LocalStack's AWS-recorded
+    test_lambda_aws_proxy_integration, aws-lambda-go's apigw-v2-request-no-authorizer.json);
+    the function's invocation continues that trace."""
+    wanted = TRACE_HEADER.lower()
+    if any(name.lower() == wanted for name, _ in headers):
+        return headers
+    return [*headers, (TRACE_HEADER, f"Root={ids.trace_id()}")]

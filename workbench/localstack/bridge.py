@@ -103,7 +103,8 @@ class Bridge:
                 with contextlib.suppress(InitError):
                     await self.environment.start()  # a failed INIT is retried in the invoke
             result = await self.environment.invoke(invoke["payload"].encode(),
-                                                   request_id=request_id)
+                                                   request_id=request_id,
+                                                   trace=invoke.get("trace-id"))
         sys.stdout.write(result.logs)
         sys.stdout.flush()
         # LocalStack attaches the logs it holds when the result arrives: logs go first.

@@ -11,6 +11,8 @@ Verdict = Literal["identical", "changed", "failed"]
 VOLATILE_KEYS = {"requestId", "extendedRequestId", "requestTime", "requestTimeEpoch", "time",
                  "timeEpoch", "request_id", "aws_request_id", "x-amzn-RequestId",
                  "Apigw-Requestid", "remaining_ms", "pid", "log_stream", "tmp",
+                 # X-Ray: a new trace per request, unless the client sent one
+                 "X-Amzn-Trace-Id", "x-amzn-trace-id", "_X_AMZN_TRACE_ID",
                  # where the replay is sent: a new target has a new address
                  "Host", "host", "domainName", "domainPrefix", "X-Forwarded-Port",
                  "x-forwarded-port"}

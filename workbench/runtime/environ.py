@@ -19,6 +19,7 @@ PASSTHROUGH_PREFIXES = ("AWS_ENDPOINT_URL",)
 STARTUP_PREFIXES = ("PYTHON", "LD_")
 STARTUP_NAMES = ("AWS_LAMBDA_LOG_FORMAT", "AWS_LAMBDA_LOG_LEVEL")
 STARTUP_EXEMPT = ("PYTHONPATH",)  # the sandbox sets sys.path itself
+XRAY_DAEMON = ("127.0.0.1", 2000)
 
 
 def log_stream_name() -> str:
@@ -54,6 +55,13 @@ def lambda_environment(placement: Placement, *, runtime_api: str, region: str,
         "LAMBDA_TASK_ROOT": str(spec.code_uri),
         "LAMBDA_RUNTIME_DIR": runtime_dir or str(Path(__file__).parent),
         "_HANDLER": spec.handler,
+        # Lambda sets these for the X-Ray SDK whether or not the function is traced; its
+        # daemon's address here is this machine's port 2000, where a local X-Ray daemon
+        # listens, rather than Lambda's link-local one (configuration-envvars.html).
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": f"{XRAY_DAEMON[0]}:{XRAY_DAEMON[1]}",
+        "_AWS_XRAY_DAEMON_ADDRESS": XRAY_DAEMON[0],
+        "_AWS_XRAY_DAEMON_PORT": str(XRAY_DAEMON[1]),
         "TZ": ":UTC",
         "LANG": "en_US.UTF-8",
         "PATH": os.pathsep.join([interpreter_bin, "/usr/local/bin", "/usr/bin", "/bin",

@@ -27,7 +27,7 @@ from typing import Any
 
 from workbench import ids
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
-from workbench.runtime import errors, logs
+from workbench.runtime import errors, logs, tracing
 from workbench.runtime.api import NextEvent, Outcome, RuntimeApiServer
 from workbench.runtime.descriptors import NoDescriptors, exhausted, require_spare
 from workbench.runtime.environ import lambda_environment, log_stream_name, needs_exec
@@ -95,6 +95,7 @@ class Environment:
         self._confinement: Confinement | None = None
         self._killing: asyncio.Future[None] | None = None
         self._cold_pending = not provisioned
+        self._trace: tracing.Trace | None = None  # the invocation's, while one runs
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -242,8 +243,11 @@ class Environment:
     # -- invoke ------------------------------------------------------------------------
 
     async def invoke(self, payload: bytes, *, request_id: str | None = None,
-                     client_context: str | None = None) -> InvocationResult:
+                     client_context: str | None = None,
+                     trace: str | None = None) -> InvocationResult:
+        """One invocation; `trace` is the caller's X-Amzn-Trace-Id, if it sent one."""
         request_id = request_id or ids.request_id()
+        self._trace = tracing.for_invocation(trace, self.spec.active_tracing)
         if self.init_failure is not None:
             return await self._invoke_with_init(payload, request_id, client_context)
         assert self.state == "idle"
@@ -294,8 +298,10 @@ class Environment:
         self._memory.watch()
         state = self._server.state
         answer = state.expect(request_id)
+        assert self._trace is not None
         state.offer(NextEvent(request_id, payload, deadline_ms, self.arn,
-                              client_context=client_context, tenant_id=self.tenant_id))
+                              trace_id=self._trace.header, client_context=client_context,
+                              tenant_id=self.tenant_id))
         stop_waiting = self._give_up_on(answer, timeout_s)
         try:
             outcome = await answer
@@ -380,9 +386,10 @@ class Environment:
         if verdict.log_line:
             lines.append(verdict.log_line + "\n")
         lines.append(logs.end_line(request_id) + "\n")
+        xray = self._trace.report if self._trace and self.spec.active_tracing else None
         lines.append(logs.report_line(request_id, duration_ms, self.spec.memory_mb,
                                       self.max_memory_mb, init_ms, verdict.report_error_type,
-                                      verdict.report_status) + "\n")
+                                      verdict.report_status, xray) + "\n")
         text = "".join(lines)
         if self.on_log is not None:
             self.on_log(text)

@@ -40,8 +40,10 @@ def report_line(
     init_duration_ms: float | None = None,
     error_type: str | None = None,
     status: str | None = None,
+    xray: str | None = None,
 ) -> str:
-    """The REPORT line; Init Duration appears on a cold start only, as on AWS.
+    """The REPORT line; Init Duration appears on a cold start only, as on AWS, and `xray`
+    (tracing.Trace.report) for an actively traced function.
 
     When the platform ended the invocation (a timeout, the runtime exiting, INIT failing),
     Lambda ends the line with `Status: timeout`, or `Status: error` and the error type
@@ -56,6 +58,8 @@ def report_line(
     ]
     if init_duration_ms is not None:
         fields.append(f"Init Duration: {init_duration_ms:.2f} ms")
+    if xray:
+        fields.append(xray)
     fields += _status(status, error_type)
     return "\t".join(fields) + "\t"
 

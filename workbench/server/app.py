@@ -23,7 +23,7 @@ from workbench import template as templates
 from workbench.config import Settings
 from workbench.debug import debug_session
 from workbench.gateway.access import Access
-from workbench.gateway.http import HttpRequest, header_text
+from workbench.gateway.http import HttpRequest, header_text, traced
 from workbench.gateway.routing import Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.reload import update_template, watch_code
@@ -136,7 +136,7 @@ async def gateway(ctx: ServerContext, scope: Scope, receive: Receive, send: Send
         method=scope["method"],
         raw_path=scope.get("raw_path", b"").decode("latin-1") or scope["path"],
         query_string=scope.get("query_string", b"").decode("latin-1"),
-        headers=[(n, header_text(v.encode("latin-1"))) for n, v in header_pairs(scope)],
+        headers=traced([(n, header_text(v.encode("latin-1"))) for n, v in header_pairs(scope)]),
         body=body if body is not None else b"",
         source_ip=client[0] if client else "127.0.0.1",
         protocol=f"HTTP/{scope.get('http_version', '1.1')}",

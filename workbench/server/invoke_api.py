@@ -84,7 +84,7 @@ async def serve(ctx: ServerContext, name: str, scope: Scope, receive: Receive,
             log_type=headers.get("x-amz-log-type", "None"),
             qualifier=query["Qualifier"][-1] if "Qualifier" in query else None,
             client_context=headers.get("x-amz-client-context"), events=ctx.events,
-            tenant_id=headers.get("x-amz-tenant-id"))
+            tenant_id=headers.get("x-amz-tenant-id"), trace=headers.get("x-amzn-trace-id"))
     ctx.report(answer.record, answer.result, answer.status, answer.error)
     out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
     if answer.status != 204:  # a 204 has no Content-Length (RFC 9110, 8.6)
@@ -106,10 +106,11 @@ def error_answer(error: AwsError) -> InvokeAnswer:
 
 async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type: str,
                  log_type: str, qualifier: str | None, client_context: str | None,
-                 events: EventInvocations, tenant_id: str | None = None) -> InvokeAnswer:
+                 events: EventInvocations, tenant_id: str | None = None,
+                 trace: str | None = None) -> InvokeAnswer:
     try:
         return await _invoke(runtime, name, payload, invocation_type, log_type, qualifier,
-                             _decode_client_context(client_context), events, tenant_id)
+                             _decode_client_context(client_context), events, tenant_id, trace)
     except AwsError as error:
         answer = error_answer(error)
         if isinstance(error, TooManyRequests | ServiceException | NotBuilt):
@@ -125,7 +126,8 @@ async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type
 
 async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: str,
                   log_type: str, qualifier: str | None, client_context: str | None,
-                  events: EventInvocations, tenant_id: str | None) -> InvokeAnswer:
+                  events: EventInvocations, tenant_id: str | None,
+                  trace: str | None) -> InvokeAnswer:
     target = function_names.resolve(name, qualifier, runtime.template, region=runtime.region,
                                     account_id=runtime.account_id)
     spec = target.spec
@@ -148,7 +150,7 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
     arrival = time.time()
     invocation = asyncio.ensure_future(
         runtime.invoke(spec.name, payload, client_context=client_context,
-                       tenant_id=tenant_id))
+                       tenant_id=tenant_id, trace=trace))
     try:
         result = await asyncio.shield(invocation)
     except asyncio.CancelledError:  # the server is stopping and its grace period is over

@@ -26,7 +26,7 @@ from workbench.gateway import cors, function_urls
 from workbench.gateway import errors as gw
 from workbench.gateway.access import Access
 from workbench.gateway.events import build_event
-from workbench.gateway.http import HttpRequest, HttpResponse
+from workbench.gateway.http import TRACE_HEADER, HttpRequest, HttpResponse
 from workbench.gateway.limits import MAX_PAYLOAD_BYTES, check_limits
 from workbench.gateway.mappings import mapped
 from workbench.gateway.responses import from_value
@@ -176,7 +176,8 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
                          source="apigw-rest" if kind == "rest" else "apigw-http", event=event)
     invocation = asyncio.ensure_future(
         runtime.invoke(match.route.function, payload_bytes(event),
-                       tenant_id=_tenant_id(request, match)))
+                       tenant_id=_tenant_id(request, match),
+                       trace=request.header(TRACE_HEADER)))
     try:
         # API Gateway gives up at 29 s; the function itself runs on to its own timeout
         # (`within` neither cancels it then nor when this request is cancelled). For a

@@ -25,7 +25,8 @@ LAYER = "AWS::Lambda::LayerVersion"
 # reported once as a resource type).
 READ = {"Handler", "Runtime", "Code", "CodeUri", "MemorySize", "Timeout", "Environment",
         "Layers", "ReservedConcurrentExecutions", "Architectures", "EphemeralStorage",
-        "FunctionName", "PackageType", "Role", "Description", "Tags", "TenancyConfig"}
+        "FunctionName", "PackageType", "Role", "Description", "Tags", "TenancyConfig",
+        "TracingConfig"}
 
 
 def read(stack: Stack) -> tuple[dict[str, FunctionSpec], dict[str, LayerSpec], dict[str, str]]:
@@ -109,6 +110,7 @@ def _function(stack: Stack, logical_id: str, code: codes.Code,
         url=_url(stack, logical_id, name, function_name),
         aliases=_aliases(stack, name, function_name),
         tenant_isolation=_tenancy(stack, logical_id),
+        active_tracing=_tracing(stack, logical_id),
     )
 
 
@@ -119,6 +121,15 @@ def _tenancy(stack: Stack, logical_id: str) -> bool:
         raise stack.fail(logical_id, "TenancyConfig.TenantIsolationMode",
                          f"must be PER_TENANT, got {shown(mode)}")
     return mode == "PER_TENANT"
+
+
+def _tracing(stack: Stack, logical_id: str) -> bool:
+    config = stack.known(logical_id, "TracingConfig", {}) or {}
+    mode = config.get("Mode") if isinstance(config, dict) else None
+    if mode not in (None, "Active", "PassThrough"):  # TracingMode (Lambda API reference)
+        raise stack.fail(logical_id, "TracingConfig.Mode",
+                         f"must be Active or PassThrough, got {shown(mode)}")
+    return mode == "Active"
 
 
 def _code(stack: Stack, logical_id: str) -> codes.Code:

@@ -209,6 +209,9 @@ class FunctionSpec:
     # TenancyConfig.TenantIsolationMode PER_TENANT: every invocation names a tenant, and
     # each tenant's execution environments are its own (Lambda dg, tenant-isolation.html).
     tenant_isolation: bool = False
+    # TracingConfig.Mode Active (SAM's Tracing: Active): X-Ray samples its invocations
+    # and its REPORT lines name the trace (runtime/tracing.py).
+    active_tracing: bool = False
 
     @property
     def watched_paths(self) -> tuple[Path, ...]:

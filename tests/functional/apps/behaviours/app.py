@@ -141,7 +141,8 @@ def handler(event, context):
             "remaining_ms": context.get_remaining_time_in_millis(),
             "log_group": context.log_group_name, "log_stream": context.log_stream_name,
             "env": {k: v for k, v in os.environ.items()
-                    if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "GREETING"))},
+                    if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "GREETING",
+                                     "_X_AMZN_TRACE_ID", "AWS_XRAY"))},
             "pid": os.getpid(), "init_pid": INIT_PID, "tmp": tempfile.gettempdir()})}
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},

@@ -1,7 +1,9 @@
 """Answers with whatever proxy response the request asks for: the request body is
-`{"respond": <the value to return>}` (or `{"raise": "message"}`); without one, the event."""
+`{"respond": <the value to return>}` (or `{"raise": "message"}`, or `{"environ": NAME}` for
+the event and that variable); without one, the event."""
 
 import json
+import os
 
 
 def handler(event, context):
@@ -11,4 +13,7 @@ def handler(event, context):
         raise RuntimeError(wanted["raise"])
     if "respond" in wanted:
         return wanted["respond"]
+    if "environ" in wanted:
+        return {"statusCode": 200, "body": json.dumps(
+            {"event": event, "environ": os.environ.get(wanted["environ"])})}
     return {"statusCode": 200, "body": json.dumps(event)}
