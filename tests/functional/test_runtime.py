@@ -352,6 +352,62 @@ def test_hot_reload_runs_the_new_code(tmp_path: Path) -> None:
     assert (before, after, cold) == ("hello", "changed", True)
 
 
+def test_an_invocation_running_through_a_rebuild_finishes_on_its_own_code(
+        tmp_path: Path) -> None:
+    """On Lambda new code reaches new environments only; a hot reload's rebuild replaced
+    the build folder under a running call (its cwd and files gone: Runtime.ExitError,
+    found with sam init's hello app). The replaced folder is kept while a process runs
+    from it, and deleted by a later build once none does."""
+    code = tmp_path / "src"
+    code.mkdir()
+    (code / "app.py").write_text(  # holds until the test says go, over a socket
+        "import socket\n"
+        "def handler(event, context):\n"
+        "    with socket.create_connection(('127.0.0.1', event['port'])) as s:\n"
+        "        s.recv(1)\n"
+        "    with open('data.txt') as f:  # Lambda's cwd is the task root\n"
+        "        return f.read()\n")
+    (code / "data.txt").write_text("old")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src, Handler: app.handler, Runtime: python3.11}\n")
+    retired = tmp_path / ".aws-sam" / "build" / f".retired-{os.getpid()}"
+
+    async def main() -> tuple[InvocationResult, InvocationResult, int]:
+        writers: list[asyncio.StreamWriter] = []  # one per call in its handler
+        called: asyncio.Queue[asyncio.StreamWriter] = asyncio.Queue()
+
+        def connected(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writers.append(writer)
+            called.put_nowait(writer)
+
+        server = await asyncio.start_server(connected, "127.0.0.1", 0)
+        payload = json.dumps({"port": server.sockets[0].getsockname()[1]}).encode()
+        rt = Runtime(template.load(tmp_path / "template.yaml"))
+        try:
+            running = asyncio.ensure_future(rt.invoke("Fn", payload))
+            in_handler = await asyncio.wait_for(called.get(), 30)
+            (code / "data.txt").write_text("new")
+            assert await rebuild(rt, "Fn")
+            in_handler.write(b"!")
+            during = await running
+            after = asyncio.ensure_future(rt.invoke("Fn", payload))
+            (await asyncio.wait_for(called.get(), 30)).write(b"!")
+            assert await rebuild(rt, "Fn")  # the first replaced folder is no longer used
+            return during, await after, len(list(retired.iterdir()))
+        finally:
+            await rt.close()
+            for writer in writers:
+                writer.close()
+            server.close()
+            await server.wait_closed()
+
+    during, after, kept = asyncio.run(main())
+    assert (during.function_error, during.json()) == (None, "old"), during.logs
+    assert (after.json(), after.cold) == ("new", True)
+    assert kept == 1
+
+
 @pytest.mark.parametrize("spawner", ["fork", "subprocess"])
 def test_environments_and_their_detached_children_die_with_a_killed_workbench(
         spawner: str) -> None:

@@ -8,7 +8,9 @@ The flow of `build_template`, for the functions asked for (all by default):
   sizes      the function with its layers against Lambda's 262,144,000-byte limit
   swap       everything was built in a staging folder; only now does it replace
              `.aws-sam/build/<LogicalId>/`, and `.aws-sam/build/template.yaml` is written
-             (`built_template`: every path in it valid from there)
+             (`built_template`: every path in it valid from there); the folder it replaces
+             is moved aside, not deleted, so an invocation still running from it (a hot
+             reload's) finishes on its own code, as on Lambda (`_retire`)
 A template that is itself a build's output (`.aws-sam/build/template.yaml`) is taken as
 built (`prebuilt`), as `sam local` takes it.
 A failure anywhere raises `BuildError` (one line) and leaves the previous build as it was;
@@ -22,9 +24,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+
+import psutil
 
 from workbench.build import assemble, built_template, deps, prebuilt
 from workbench.build.errors import BuildError
@@ -51,6 +56,7 @@ def build_template(template: Template, functions: Iterable[str] | None = None, *
     build_dir = (build_dir or default_build_dir(template)).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
     deps.remove_stale(build_dir, ".staging-")
+    deps.remove_stale(build_dir, RETIRED)
     stage = build_dir / f".staging-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
@@ -125,6 +131,42 @@ def _selected(template: Template, names: Iterable[str] | None) -> list[FunctionS
     return specs or list(template.functions.values())
 
 
+RETIRED = ".retired-"  # + this process's pid: the build folders it replaced
+
+
+def _retire(final: Path, build_dir: Path) -> None:
+    """Move a replaced build folder aside: a process running from it keeps its working
+    directory and files. Those no process runs from any more are deleted (and, by
+    `deps.remove_stale`, those of a process that is gone)."""
+    if not final.is_dir() or final.is_symlink():
+        return
+    retired = build_dir / f"{RETIRED}{os.getpid()}"
+    retired.mkdir(exist_ok=True)
+    for old in retired.iterdir():
+        if not _in_use(old):
+            shutil.rmtree(old, ignore_errors=True)
+    name = final.relative_to(build_dir).as_posix().replace("/", "__")
+    final.rename(retired / f"{name}-{time.time_ns()}")
+
+
+def _in_use(folder: Path) -> bool:
+    """Whether a process works in `folder`: a Lambda runtime's cwd is its task root. By
+    inode, so a sandbox's bind mount of the folder counts too."""
+    try:
+        key = (folder.stat().st_dev, folder.stat().st_ino)
+    except OSError:
+        return False
+    for process in psutil.process_iter():
+        try:
+            found = os.stat(f"/proc/{process.pid}/cwd") if Path("/proc/self").exists() \
+                else os.stat(process.cwd())
+        except (OSError, psutil.Error):
+            continue
+        if (found.st_dev, found.st_ino) == key:
+            return True
+    return False
+
+
 def _swap(template: Template, stage: Path, build_dir: Path,
           functions: dict[str, BuiltFunction], layers: dict[str, BuiltLayer],
           failed: dict[str, str]) -> BuildResult:
@@ -133,7 +175,7 @@ def _swap(template: Template, stage: Path, build_dir: Path,
         final = build_dir / logical_id
         if final.is_symlink() or final.is_file():
             final.unlink()
-        shutil.rmtree(final, ignore_errors=True)
+        _retire(final, build_dir)
         final.parent.mkdir(parents=True, exist_ok=True)  # a nested "Child/Function"
         (stage / logical_id).rename(final)
         return final
