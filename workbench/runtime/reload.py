@@ -5,11 +5,13 @@ template changes the pools with it. Builds run in a thread: the server keeps ser
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from watchfiles import DefaultFilter, awatch
+from watchfiles import Change, DefaultFilter, awatch
 
 from workbench.errors import WorkbenchError
 from workbench.runtime.placement import Placed
@@ -32,10 +34,30 @@ def affected(runtime: Runtime, changed: set[Path]) -> dict[str, list[Path]]:
 
 
 class _SourcesOnly(DefaultFilter):
-    """watchfiles' default filter (__pycache__, editor files) and what builds write
-    (.aws-sam: a CodeUri of "." holds the build folder, which must not trigger a build)."""
+    """watchfiles' default filter (__pycache__, editor files), what builds write
+    (.aws-sam: a CodeUri of "." holds the build folder, which must not trigger a build)
+    and the files this process logs to (`workbench serve > serve.log` in a CodeUri of "."
+    rebuilt on every line it logged)."""
 
     ignore_dirs = (*DefaultFilter.ignore_dirs, ".aws-sam")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._own_output = {_identity(fd) for fd in (1, 2)} - {None}
+
+    def __call__(self, change: Change, path: str) -> bool:
+        if self._own_output and _identity(path) in self._own_output:
+            return False
+        return super().__call__(change, path)
+
+
+def _identity(file: int | str) -> tuple[int, int] | None:
+    """A regular file's device and inode, by descriptor or path; None for anything else."""
+    try:
+        found = os.stat(file)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino) if stat.S_ISREG(found.st_mode) else None
 
 
 async def watch_code(runtime: Runtime, listener: ReloadListener) -> None:
