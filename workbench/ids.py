@@ -24,8 +24,10 @@ def request_id() -> str:
 
 
 def extended_request_id() -> str:
-    """API Gateway's extendedRequestId: 12 random bytes, base64 (16 characters)."""
-    return base64.b64encode(random.getrandbits(96).to_bytes(12, "big")).decode()
+    """API Gateway's extendedRequestId, and an HTTP API's request id: 11 random bytes in
+    URL-safe base64, 16 characters ending in `=` ("LV7fzho-PHcEJPw=" in aws-lambda-go's
+    captured apigw-v2-request-no-authorizer.json)."""
+    return base64.urlsafe_b64encode(random.getrandbits(88).to_bytes(11, "big")).decode()
 
 
 def trace_id() -> str:

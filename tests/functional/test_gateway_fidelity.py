@@ -135,3 +135,23 @@ def test_every_event_has_an_xray_trace_header_the_function_continues(
     assert header == sent
     assert environ.startswith("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=")
     assert environ.endswith(";Sampled=1") and "53995c3f42cd8ad8" not in environ
+
+
+def test_answers_carry_the_request_ids_of_their_event(http: httpx.Client) -> None:
+    # REST: x-amzn-RequestId and x-amz-apigw-id are the event's requestId and
+    # extendedRequestId (set-up-logging.html); an HTTP API's apigw-requestid is its
+    # requestId, in the short form AWS records ("LV7fzho-PHcEJPw=").
+    rest = http.get("/rest/x")
+    context = rest.json()["requestContext"]
+    assert rest.headers["x-amzn-RequestId"] == context["requestId"]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+                        context["requestId"])
+    assert rest.headers["x-amz-apigw-id"] == context["extendedRequestId"]
+    for path in ("/v2/x", "/v1/x"):
+        answer = http.get(path)
+        context = answer.json()["requestContext"]
+        assert answer.headers["apigw-requestid"] == context["requestId"]
+        assert re.fullmatch(r"[A-Za-z0-9_-]{15}=", context["requestId"])
+        assert context.get("extendedRequestId", context["requestId"]) == context["requestId"]
+    missing = http.get("/nowhere")
+    assert missing.status_code == 403 and "x-amz-apigw-id" in missing.headers

@@ -46,6 +46,7 @@ def test_a_url_sends_its_payload_2_0_event(http: httpx.Client) -> None:
     assert (context["accountId"], context["stage"], context["http"]["method"]) == (
         "anonymous", "$default", "POST")
     assert context["domainName"] == f"{context['apiId']}.lambda-url.us-east-1.on.aws"
+    assert "x-amzn-RequestId" in response.headers and "apigw-requestid" not in response.headers
     assert http.get("/_lambda_url/RawFunction/").json() == {"hello": "url"}
 
 

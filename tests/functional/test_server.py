@@ -166,8 +166,10 @@ def test_invoke_api_request_response_and_tail(lam: Any) -> None:
                         LogType="Tail")
     assert result["StatusCode"] == 200 and "FunctionError" not in result
     assert json.loads(result["Payload"].read())["statusCode"] == 200
-    assert "REPORT RequestId:" in base64.b64decode(result["LogResult"]).decode()
+    log = base64.b64decode(result["LogResult"]).decode()
     assert result["ExecutedVersion"] == "$LATEST"
+    # boto3 reads the invocation's request id from x-amzn-RequestId (API_Invoke)
+    assert f"REPORT RequestId: {result['ResponseMetadata']['RequestId']}\t" in log
 
 
 def test_invoke_api_continues_the_callers_trace(http: httpx.Client) -> None:

@@ -37,10 +37,11 @@ class GatewayError(Exception):
         """The answer, with the REST API's customised gateway response when it has one."""
         status, message, error_type = self.rest if kind == "rest" else self.http
         message = self.message if self.message is not None else message
-        request_id = ids.request_id()
+        request_id = ids.request_id() if kind == "rest" else ids.extended_request_id()
         headers = [("Content-Type", "application/json"), *self.headers]
         if kind == "rest":
             headers.append(("x-amzn-RequestId", request_id))
+            headers.append(("x-amz-apigw-id", ids.extended_request_id()))
             if error_type:
                 headers.append(("x-amzn-ErrorType", error_type))
         else:

@@ -36,7 +36,10 @@ def build_event(request: HttpRequest, match: RouteMatch, *,
                 account_id: str = DEFAULT_ACCOUNT_ID, region: str = DEFAULT_REGION,
                 request_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    request_id = request_id or ids.request_id()
+    # A REST API's request id is a UUID; an HTTP API's is its short base64 form, the one
+    # its apigw-requestid header carries (http-api-develop-integrations-lambda.html).
+    request_id = request_id or (ids.extended_request_id() if match.route.kind == "http"
+                                else ids.request_id())
     if match.route.payload_version == "1.0":
         return _rest_event(request, match, account_id, region, request_id, now)
     return _http_event(request, match, account_id, region, request_id, now)
@@ -164,7 +167,7 @@ def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region
             "resourceId": None if http_api else short_id(resource, 6),
             "resourcePath": resource,
             "httpMethod": request.method.upper(),
-            "extendedRequestId": ids.extended_request_id(),
+            "extendedRequestId": request_id if http_api else ids.extended_request_id(),
             "requestId": request_id,
             "stage": api.stage,
             "path": stage_path,  # the stage is part of the invoked URL's path

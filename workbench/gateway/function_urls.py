@@ -15,6 +15,7 @@ import json
 from typing import Any
 from urllib.parse import quote, unquote
 
+from workbench import ids
 from workbench.gateway import cors
 from workbench.gateway.auth.sigv4 import iam_authorizer, signer
 from workbench.gateway.events import build_event, short_id
@@ -71,8 +72,9 @@ def event(spec: FunctionSpec, request: HttpRequest, path: str, account_id: str,
                         request.server_port)
     api = Api(spec.name, "http", "$default")
     route = Route(spec.name, "http", "ANY", "$default", spec.name, "2.0")
+    # No API Gateway in front: the URL's request id is a UUID, as Lambda's are.
     built = build_event(inner, RouteMatch(route, api, None), account_id=account_id,
-                        region=region)
+                        region=region, request_id=ids.request_id())
     context = built["requestContext"]
     identifier = url_id(spec)
     domain = f"{identifier}.lambda-url.{region}.on.aws"

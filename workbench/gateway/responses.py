@@ -166,3 +166,21 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def identified(response: HttpResponse, headers: list[tuple[str, str]]) -> HttpResponse:
+    """The response with the ids API Gateway (or a Function URL) adds to every answer:
+    a REST API's x-amzn-RequestId and x-amz-apigw-id (its requestId and extendedRequestId,
+    set-up-logging.html), an HTTP API's apigw-requestid, a URL's x-amzn-RequestId (the
+    invocation's). What the answer already has is kept."""
+    present = {name.lower() for name, _ in response.headers}
+    added = [(name, value) for name, value in headers if name.lower() not in present]
+    return HttpResponse(response.status, [*response.headers, *added], response.body)
+
+
+def gateway_ids(event: dict[str, Any], kind: str) -> list[tuple[str, str]]:
+    context = event["requestContext"]
+    if kind == "rest":
+        return [("x-amzn-RequestId", context["requestId"]),
+                ("x-amz-apigw-id", context["extendedRequestId"])]
+    return [("Apigw-Requestid", context["requestId"])]

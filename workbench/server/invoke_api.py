@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
+from workbench import ids
 from workbench.errors import (
     AwsError,
     InvalidRequestContent,
@@ -101,7 +102,8 @@ def error_answer(error: AwsError) -> InvokeAnswer:
         body["Reason"] = error.reason
     return InvokeAnswer(error.status, json.dumps(body).encode(),
                         {"x-amzn-ErrorType": error.error_type,
-                         "Content-Type": "application/json"})
+                         "Content-Type": "application/json",
+                         "x-amzn-RequestId": ids.request_id()})
 
 
 async def invoke(runtime: Runtime, name: str, payload: bytes, *, invocation_type: str,
@@ -156,7 +158,9 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
     except asyncio.CancelledError:  # the server is stopping and its grace period is over
         runtime.let_run(invocation)
         raise Stopped(spec.name) from None
-    headers = {"X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
+    # x-amzn-RequestId: the invocation's request id (API_Invoke; boto3's ResponseMetadata)
+    headers = {"X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json",
+               "x-amzn-RequestId": result.request_id}
     if result.function_error:
         headers["X-Amz-Function-Error"] = result.function_error
     if log_type == "Tail":

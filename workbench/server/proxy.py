@@ -29,7 +29,7 @@ from workbench.gateway.events import build_event
 from workbench.gateway.http import TRACE_HEADER, HttpRequest, HttpResponse
 from workbench.gateway.limits import MAX_PAYLOAD_BYTES, check_limits
 from workbench.gateway.mappings import mapped
-from workbench.gateway.responses import from_value
+from workbench.gateway.responses import from_value, gateway_ids, identified
 from workbench.gateway.routing import RouteMatch, Router
 from workbench.runtime.pool import Runtime
 from workbench.runtime.types import InvocationResult, RealClock
@@ -129,6 +129,7 @@ async def _through(request: HttpRequest, match: RouteMatch, runtime: Runtime, ac
         return Exchange(error.render(kind, match.api, request), side=ran)
     exchange = await _integrate(request, match, runtime, event, arrival, timeout_s)
     exchange.side = ran
+    exchange.response = identified(exchange.response, gateway_ids(event, kind))
     return exchange
 
 
@@ -152,6 +153,9 @@ async def _function_url(request: HttpRequest, runtime: Runtime, name: str, path:
     if exchange.record is not None:
         exchange.record.extra["function_url"] = spec.name
     exchange.response = function_urls.decorate(spec, request, exchange.response)
+    if exchange.result is not None:
+        exchange.response = identified(exchange.response,
+                                       [("x-amzn-RequestId", exchange.result.request_id)])
     return exchange
 
 
