@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,14 @@ def test_boto3_sees_lambdas_errors(lam: Any, name: str, qualifier: str | None,
 
 
 def test_boto3_invokes_by_arn_and_alias(lam: Any) -> None:
+    # The handler's invoked_function_arn ends with the qualifier the caller named
+    # (python-context.html: it "indicates if the invoker specified a version number or alias").
     arn = "arn:aws:lambda:us-east-1:123456789012:function:Echo"
-    for call in ({"FunctionName": arn}, {"FunctionName": "Echo", "Qualifier": "live"},
-                 {"FunctionName": f"{arn}:live"}):
-        response = lam.invoke(Payload=b'{"action": "work", "seconds": 0}', **call)
+    for call, invoked in (({"FunctionName": arn}, arn),
+                          ({"FunctionName": "Echo", "Qualifier": "live"}, f"{arn}:live"),
+                          ({"FunctionName": f"{arn}:live"}, f"{arn}:live"),
+                          ({"FunctionName": "Echo:$LATEST"}, f"{arn}:$LATEST")):
+        response = lam.invoke(Payload=b'{"action": "context"}', **call)
         assert response["StatusCode"] == 200 and "FunctionError" not in response
+        seen = json.loads(json.loads(response["Payload"].read())["body"])
+        assert seen["invoked_arn"] == invoked

@@ -96,6 +96,7 @@ class Environment:
         self._killing: asyncio.Future[None] | None = None
         self._cold_pending = not provisioned
         self._trace: tracing.Trace | None = None  # the invocation's, while one runs
+        self._invoked_arn = self.arn
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -243,11 +244,14 @@ class Environment:
     # -- invoke ------------------------------------------------------------------------
 
     async def invoke(self, payload: bytes, *, request_id: str | None = None,
-                     client_context: str | None = None,
-                     trace: str | None = None) -> InvocationResult:
-        """One invocation; `trace` is the caller's X-Amzn-Trace-Id, if it sent one."""
+                     client_context: str | None = None, trace: str | None = None,
+                     qualifier: str | None = None) -> InvocationResult:
+        """One invocation; `trace` is the caller's X-Amzn-Trace-Id, if it sent one, and
+        `qualifier` the alias (or $LATEST) it named, which ends the invoked ARN the
+        handler's context sees (python-context.html, invoked_function_arn)."""
         request_id = request_id or ids.request_id()
         self._trace = tracing.for_invocation(trace, self.spec.active_tracing)
+        self._invoked_arn = f"{self.arn}:{qualifier}" if qualifier else self.arn
         if self.init_failure is not None:
             return await self._invoke_with_init(payload, request_id, client_context)
         assert self.state == "idle"
@@ -299,7 +303,7 @@ class Environment:
         state = self._server.state
         answer = state.expect(request_id)
         assert self._trace is not None
-        state.offer(NextEvent(request_id, payload, deadline_ms, self.arn,
+        state.offer(NextEvent(request_id, payload, deadline_ms, self._invoked_arn,
                               trace_id=self._trace.header, client_context=client_context,
                               tenant_id=self.tenant_id))
         stop_waiting = self._give_up_on(answer, timeout_s)

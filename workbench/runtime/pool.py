@@ -215,7 +215,8 @@ class Runtime:
 
     async def invoke(self, function: str, payload: bytes, *, request_id: str | None = None,
                      client_context: str | None = None, tenant_id: str | None = None,
-                     trace: str | None = None) -> InvocationResult:
+                     trace: str | None = None, qualifier: str | None = None
+                     ) -> InvocationResult:
         spec = self.template.function(function)
         if spec is None:
             raise ResourceNotFound(f"Function not found: arn:aws:lambda:{self.region}:"
@@ -246,7 +247,8 @@ class Runtime:
                 raise Stopped(spec.name)
             try:
                 return await env.invoke(payload, request_id=request_id,
-                                        client_context=client_context, trace=trace)
+                                        client_context=client_context, trace=trace,
+                                        qualifier=qualifier)
             finally:
                 await self._release(pool, env)
         except Exception:

@@ -152,7 +152,7 @@ async def _invoke(runtime: Runtime, name: str, payload: bytes, invocation_type: 
     arrival = time.time()
     invocation = asyncio.ensure_future(
         runtime.invoke(spec.name, payload, client_context=client_context,
-                       tenant_id=tenant_id, trace=trace))
+                       tenant_id=tenant_id, trace=trace, qualifier=target.qualifier))
     try:
         result = await asyncio.shield(invocation)
     except asyncio.CancelledError:  # the server is stopping and its grace period is over
