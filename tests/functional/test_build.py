@@ -153,11 +153,17 @@ def test_a_layer_with_build_method_makefile_is_made_by_its_makefile(
     path = function_template(tmp_path / "app", None, layer="makefile")
     (tmp_path / "app" / "lib" / "Makefile").write_text(
         "build-Lib:\n\tmkdir -p $(ARTIFACTS_DIR)/python\n"
-        "\tcp made.py $(ARTIFACTS_DIR)/python/\n\ttouch in-the-scratch-copy\n")
+        "\tcp made.py $(ARTIFACTS_DIR)/python/\n\ttouch in-the-scratch-copy\n"
+        "\tcp _fast.cpython-310-x86_64-linux-gnu.so $(ARTIFACTS_DIR)/python/\n")
     (tmp_path / "app" / "lib" / "made.py").write_text("MADE = True\n")
+    # What a Makefile running the host's pip makes: a module for another CPython, which
+    # Lambda's python3.11 cannot import (found with a serverless-patterns app).
+    (tmp_path / "app" / "lib" / "_fast.cpython-310-x86_64-linux-gnu.so").write_bytes(b"")
     lines: list[str] = []
     layer = build(path, lines).layers["Lib"].path  # type: ignore[attr-defined]
     assert (layer / "python" / "made.py").read_text() == "MADE = True\n"
+    assert any("layer Lib holds binary modules for CPython 3.10 (_fast): python3.11 cannot "
+               "import them" in line for line in lines), lines
     assert not (tmp_path / "app" / "lib" / "in-the-scratch-copy").exists()  # source untouched
     again: list[str] = []
     build(path, again)

@@ -9,7 +9,9 @@ as it is, and one with `BuildMethod: makefile` is made by its Makefile (`makefil
 
 from __future__ import annotations
 
+import re
 import shutil
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from fnmatch import fnmatch
 from pathlib import Path
@@ -142,6 +144,9 @@ def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim:
     notes = list(installed.notes if installed else ())
     for built in layers:
         notes += built.notes
+    notes += _other_pythons(copied, "its code", target)
+    notes += [note for built in layers for note in _other_pythons(
+        built.path.rglob("*.cpython-*.so"), f"layer {built.logical_id}", target)]
     notes = list(dict.fromkeys(notes))  # a layer built alike says the same
     return BuiltFunction(
         name=spec.name, task_root=out, layers=tuple(built.path for built in layers),
@@ -182,6 +187,25 @@ def _check_own_binaries(name: str, copied: list[Path], root: Path, layers: list[
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise BuildError(f"{name}: {context}{problems[0]}{more}")
+
+
+_ABI_TAG = re.compile(r"\.cpython-(\d+)")
+
+
+def _other_pythons(files: Iterable[Path], what: str, target: Target) -> list[str]:
+    """Extension modules built for another CPython than the function's: they pass the
+    ELF checks but Lambda's Python does not import them (a Makefile or a copied folder
+    built with the host's pip; a requirements.txt build installs the runtime's own)."""
+    wanted = target.abi.removeprefix("cp")
+    found: dict[str, set[str]] = {}
+    for path in files:
+        tag = _ABI_TAG.search(path.name) if path.name.endswith(".so") else None
+        if tag is not None and tag.group(1) != wanted:
+            version = f"{tag.group(1)[0]}.{tag.group(1)[1:]}"
+            found.setdefault(version, set()).add(path.name.split(".")[0])
+    return [f"{what} holds binary modules for CPython {version} ({', '.join(sorted(names))})"
+            f": {target.runtime} cannot import them, here or on Lambda"
+            for version, names in sorted(found.items())]
 
 
 def _measure(files: list[Path], root: Path) -> sizes.Size:
