@@ -105,6 +105,9 @@ def test_a_codeuri_that_is_not_there_is_left_to_the_build(tmp_path: Path) -> Non
     ({"Timeout": 901}, "property Timeout: must be between 1 and 900"),
     ({"ReservedConcurrentExecutions": -1}, "property ReservedConcurrentExecutions"),
     ({"Tracing": "Sometimes"}, "property TracingConfig.Mode: must be Active or PassThrough"),
+    # Lambda Web Adapter (serverless-patterns): Handler run.sh, run by the layer's script
+    ({"Handler": "run.sh", "Environment": "{Variables: {AWS_LAMBDA_EXEC_WRAPPER: /opt/bootstrap}}"},
+     "its runtime is started by AWS_LAMBDA_EXEC_WRAPPER '/opt/bootstrap' (a wrapper script"),
 ])
 def test_a_function_that_cannot_run_is_skipped_with_its_reason(
         tmp_path: Path, change: dict[str, object], reason: str) -> None:
@@ -132,6 +135,10 @@ def test_active_tracing_is_read_from_sams_tracing(tmp_path: Path, tracing: str |
     ({"Events": "{E: {Type: Api, Properties: {Path: '/{a+}/b', Method: get}}}"},
      "a greedy {name+} parameter must be the last segment"),
     ({"VpcConfig": "{SubnetIds: [a], SecurityGroupIds: [b]}"}, "ignored: VpcConfig on Fn"),
+    ({"DurableConfig": "{ExecutionTimeout: 900}"},
+     "not emulated: DurableConfig on Fn (Lambda hands a durable function's SDK an execution"),
+    ({"Environment": "{Variables: {AWS_LAMBDA_EXEC_WRAPPER: /opt/otel-instrument}}"},
+     "not emulated: AWS_LAMBDA_EXEC_WRAPPER '/opt/otel-instrument' on Fn (it runs without"),
     ({"Events": "{E: {Type: Api, Properties: {Path: /x, Method: get, RestApiId: !Ref Nope}}}"},
      "ignored: Events.E on Fn (the SAM transform refuses it: Resource with id [Fn] is invalid. "
      "Event with id [E] is invalid. RestApiId must be a valid reference"),

@@ -49,11 +49,35 @@ def read(stack: Stack) -> tuple[dict[str, FunctionSpec], dict[str, LayerSpec], d
             functions[name] = _function(stack, logical_id, code,
                                         [layer for layer in own_layers if layer is not None])
         except TemplateError as error:
-            skipped[name] = error.detail
+            wrapper = _wrapper(stack, logical_id)
+            skipped[name] = error.detail if wrapper is None else (
+                f"its runtime is started by AWS_LAMBDA_EXEC_WRAPPER {wrapper} (a wrapper "
+                "script, such as Lambda Web Adapter's), which is not run here")
             continue
+        if (wrapper := _wrapper(stack, logical_id)) is not None:
+            stack.note(f"not emulated: AWS_LAMBDA_EXEC_WRAPPER {wrapper} on {name} (it runs "
+                       "without its wrapper script)")
         for prop in sorted(set(stack.props(logical_id)) - READ):
-            stack.note(f"ignored: {prop} on {name}")
+            stack.note(NOT_RUN_AS_DECLARED.get(prop, "ignored: {prop} on {name}").format(
+                prop=prop, name=name))
     return functions, layers, skipped
+
+
+# Properties left out that change what an invocation does, not only how it is deployed.
+NOT_RUN_AS_DECLARED = {
+    "DurableConfig": "not emulated: DurableConfig on {name} (Lambda hands a durable "
+                     "function's SDK an execution envelope, not the event: its invocations "
+                     "fail here)",
+}
+
+
+def _wrapper(stack: Stack, logical_id: str) -> str | None:
+    """AWS_LAMBDA_EXEC_WRAPPER, shown: a script (usually a layer's, as Lambda Web Adapter's
+    /opt/bootstrap) Lambda runs in place of the runtime (runtimes-modify.html)."""
+    declared = stack.value(logical_id, "Environment", {}) or {}
+    variables = declared.get("Variables") or {} if isinstance(declared, dict) else {}
+    wrapper = variables.get("AWS_LAMBDA_EXEC_WRAPPER") if isinstance(variables, dict) else None
+    return shown(wrapper) if wrapper else None
 
 
 def _not_run(stack: Stack, logical_id: str) -> str | None:
