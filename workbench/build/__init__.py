@@ -153,16 +153,16 @@ def _in_use(folder: Path) -> bool:
     """Whether a process works in `folder`: a Lambda runtime's cwd is its task root. By
     inode, so a sandbox's bind mount of the folder counts too."""
     try:
-        key = (folder.stat().st_dev, folder.stat().st_ino)
+        wanted = folder.stat()
     except OSError:
         return False
+    proc = Path("/proc/self").exists()  # else (macOS) the cwd by path
     for process in psutil.process_iter():
         try:
-            found = os.stat(f"/proc/{process.pid}/cwd") if Path("/proc/self").exists() \
-                else os.stat(process.cwd())
+            found = os.stat(f"/proc/{process.pid}/cwd" if proc else process.cwd())
         except (OSError, psutil.Error):
             continue
-        if (found.st_dev, found.st_ino) == key:
+        if (found.st_dev, found.st_ino) == (wanted.st_dev, wanted.st_ino):
             return True
     return False
 

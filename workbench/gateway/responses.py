@@ -23,7 +23,7 @@ from typing import Any
 
 from workbench.gateway.errors import IntegrationFailure
 from workbench.gateway.http import HttpResponse
-from workbench.template import Route
+from workbench.template import ApiKind, Route
 from workbench.trace import payload_value
 
 V1_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
@@ -178,7 +178,7 @@ def identified(response: HttpResponse, headers: list[tuple[str, str]]) -> HttpRe
     return HttpResponse(response.status, [*response.headers, *added], response.body)
 
 
-def gateway_ids(event: dict[str, Any], kind: str) -> list[tuple[str, str]]:
+def gateway_ids(event: dict[str, Any], kind: ApiKind) -> list[tuple[str, str]]:
     context = event["requestContext"]
     if kind == "rest":
         return [("x-amzn-RequestId", context["requestId"]),

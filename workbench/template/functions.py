@@ -74,10 +74,15 @@ NOT_RUN_AS_DECLARED = {
 def _wrapper(stack: Stack, logical_id: str) -> str | None:
     """AWS_LAMBDA_EXEC_WRAPPER, shown: a script (usually a layer's, as Lambda Web Adapter's
     /opt/bootstrap) Lambda runs in place of the runtime (runtimes-modify.html)."""
+    wrapper = _declared_variables(stack, logical_id).get("AWS_LAMBDA_EXEC_WRAPPER")
+    return shown(wrapper) if wrapper else None
+
+
+def _declared_variables(stack: Stack, logical_id: str) -> dict[str, Any]:
+    """Environment.Variables as the template declares them (not yet turned into text)."""
     declared = stack.value(logical_id, "Environment", {}) or {}
     variables = declared.get("Variables") or {} if isinstance(declared, dict) else {}
-    wrapper = variables.get("AWS_LAMBDA_EXEC_WRAPPER") if isinstance(variables, dict) else None
-    return shown(wrapper) if wrapper else None
+    return variables if isinstance(variables, dict) else {}
 
 
 def _not_run(stack: Stack, logical_id: str) -> str | None:
@@ -139,21 +144,26 @@ def _function(stack: Stack, logical_id: str, code: codes.Code,
 
 
 def _tenancy(stack: Stack, logical_id: str) -> bool:
-    config = stack.known(logical_id, "TenancyConfig", {}) or {}
-    mode = config.get("TenantIsolationMode") if isinstance(config, dict) else None
-    if mode not in (None, "PER_TENANT"):  # the API's only value (TenantIsolationMode enum)
-        raise stack.fail(logical_id, "TenancyConfig.TenantIsolationMode",
-                         f"must be PER_TENANT, got {shown(mode)}")
-    return mode == "PER_TENANT"
+    # PER_TENANT is the API's only TenantIsolationMode
+    return _mode(stack, logical_id, "TenancyConfig", "TenantIsolationMode",
+                 ("PER_TENANT",)) == "PER_TENANT"
 
 
 def _tracing(stack: Stack, logical_id: str) -> bool:
-    config = stack.known(logical_id, "TracingConfig", {}) or {}
-    mode = config.get("Mode") if isinstance(config, dict) else None
-    if mode not in (None, "Active", "PassThrough"):  # TracingMode (Lambda API reference)
-        raise stack.fail(logical_id, "TracingConfig.Mode",
-                         f"must be Active or PassThrough, got {shown(mode)}")
-    return mode == "Active"
+    # TracingMode (Lambda API reference)
+    return _mode(stack, logical_id, "TracingConfig", "Mode",
+                 ("Active", "PassThrough")) == "Active"
+
+
+def _mode(stack: Stack, logical_id: str, prop: str, key: str,
+          allowed: tuple[str, ...]) -> str | None:
+    """An enum inside a config property (TracingConfig.Mode), None when not set."""
+    config = stack.known(logical_id, prop, {}) or {}
+    mode = config.get(key) if isinstance(config, dict) else None
+    if mode not in (None, *allowed):
+        raise stack.fail(logical_id, f"{prop}.{key}",
+                         f"must be {' or '.join(allowed)}, got {shown(mode)}")
+    return mode
 
 
 def _code(stack: Stack, logical_id: str) -> codes.Code:
@@ -242,8 +252,7 @@ def environment(stack: Stack, logical_id: str, function_name: Any) -> dict[str, 
     One that cannot be known offline is set to "" and reported: SAM CLI sets it so too,
     and on AWS it has a value, so `os.environ["X"]` must not fail here."""
     name = stack.name(logical_id)
-    declared = stack.value(logical_id, "Environment", {}) or {}
-    variables = declared.get("Variables") or {} if isinstance(declared, dict) else {}
+    variables = _declared_variables(stack, logical_id)
     given = dict(stack.values.env_vars.get("Parameters", {}))
     for key in (logical_id, name, function_name):
         if isinstance(key, str):
