@@ -66,3 +66,12 @@ def test_boto3_invokes_by_arn_and_alias(lam: Any) -> None:
         assert response["StatusCode"] == 200 and "FunctionError" not in response
         seen = json.loads(json.loads(response["Payload"].read())["body"])
         assert seen["invoked_arn"] == invoked
+
+
+def test_an_api_route_to_an_alias_invokes_the_alias(server: ServerProcess) -> None:
+    # AutoPublishAlias makes SAM integrate the API with the alias ARN (`...:Echo:live`):
+    # API Gateway invokes that, and the handler's invoked ARN says so.
+    response = httpx.post(f"{server.url}/echo", json={"action": "context"}, timeout=30)
+    assert response.status_code == 200
+    assert response.json()["invoked_arn"] == (
+        "arn:aws:lambda:us-east-1:123456789012:function:Echo:live")

@@ -8,6 +8,7 @@ import pytest
 
 from workbench import template
 from workbench.errors import TemplateError
+from workbench.template.stack import function_name_in, route_target_in
 
 APPS = Path(__file__).parents[1] / "functional" / "apps"
 ROOT = Path(__file__).parents[2]
@@ -269,3 +270,21 @@ def test_no_function_left_says_why_the_transform_refused_one(tmp_path: Path) -> 
         "no function to run (AWS::Serverless::Function or AWS::Lambda::Function): Fn (the SAM "
         "transform refuses it: Resource with id [Fn] is invalid. Runtime and Handler needs to "
         "be present when PackageType is of type `Zip`)")
+
+
+@pytest.mark.parametrize(("uri", "target"), [
+    ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+     "arn:aws:lambda:us-east-1:123456789012:function:Fn:live/invocations", "Fn:live"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:Fn:7", "Fn:7"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:Fn", "Fn"),
+    # A stage variable picks the alias on AWS: not known offline, the function runs.
+    ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:"
+     "us-east-1:123456789012:function:Fn:${stageVariables.alias}/invocations", "Fn"),
+    ({"Fn::Sub": "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                 "${Fn.Arn}:live/invocations"}, "Fn:live"),
+    ({"Fn::Sub": "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                 "${Fn.Arn}/invocations"}, "Fn"),
+])
+def test_a_route_keeps_the_alias_its_integration_names(uri: object, target: str) -> None:
+    assert route_target_in(uri) == target
+    assert function_name_in(uri) == "Fn"

@@ -181,7 +181,7 @@ async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
     invocation = asyncio.ensure_future(
         runtime.invoke(match.route.function, payload_bytes(event),
                        tenant_id=_tenant_id(request, match),
-                       trace=request.header(TRACE_HEADER)))
+                       trace=request.header(TRACE_HEADER), qualifier=match.route.qualifier))
     try:
         # API Gateway gives up at 29 s; the function itself runs on to its own timeout
         # (`within` neither cancels it then nor when this request is cancelled). For a

@@ -38,15 +38,16 @@ def finish(draft: Draft, by_name: dict[str, str], skipped: dict[str, str],
     """Routes with functions by logical id; a route whose function is not in the template
     answers as a failed integration (its name goes to `skipped`)."""
     routes = []
-    for method, path, function, version, auth in draft.routes:
+    for method, path, target, version, auth in draft.routes:
         problem = _path_problem(method, path)
         if problem is not None:
             stack.note(f"not emulated: route {method} {path} on {draft.logical_id} ({problem})")
             continue
-        if function is None or isinstance(function, Unknown):
+        if target is None or isinstance(target, Unknown):
             stack.note(f"not emulated: {method} {path} on {draft.logical_id} (its function "
                        "cannot be known offline)")
             continue
+        function, _, qualifier = target.partition(":")
         name = by_name.get(function)
         if name is None:
             name = function
@@ -55,7 +56,7 @@ def finish(draft: Draft, by_name: dict[str, str], skipped: dict[str, str],
                             "2.0" if version == "2.0" else "1.0", auth["authorizer"],
                             auth["iam"], auth["scopes"], auth["api_key_required"],
                             auth["validation"], auth.get("operation_name"),
-                            auth.get("tenant_id_mapping")))
+                            auth.get("tenant_id_mapping"), qualifier or None))
     return draft.api(), routes
 
 

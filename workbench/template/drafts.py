@@ -28,7 +28,8 @@ _INERT = {"Name", "Description", "Tags", "EndpointConfiguration", "FailOnWarning
 
 
 class Draft:
-    """One API while it is read: its settings and routes (functions by name for now)."""
+    """One API while it is read: its settings and routes (functions by name for now, as
+    `Fn:live` when the integration names an alias or version)."""
 
     def __init__(self, logical_id: str, kind: ApiKind) -> None:
         self.logical_id = logical_id

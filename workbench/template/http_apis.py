@@ -6,7 +6,7 @@ from __future__ import annotations
 from workbench.template import openapi
 from workbench.template.drafts import Draft, belongs, read_body, report_ignored
 from workbench.template.specs import Authorizer, payload_problem
-from workbench.template.stack import Stack, function_name_in
+from workbench.template.stack import Stack, function_name_in, route_target_in
 
 
 def read(stack: Stack, api: str) -> Draft:
@@ -20,7 +20,7 @@ def read(stack: Stack, api: str) -> Draft:
         route_key = str(stack.value(api, "RouteKey", "$default"))
         method, _, path = route_key.partition(" ") if route_key != "$default" else (
             "ANY", "", "$default")
-        draft.routes.append((method.upper(), path, function_name_in(target), "2.0",
+        draft.routes.append((method.upper(), path, route_target_in(target), "2.0",
                              {"authorizer": None, "iam": False, "scopes": (),
                               "api_key_required": False, "validation": None}))
     stages = [s for s, _ in stack.of_type("AWS::ApiGatewayV2::Stage")
@@ -59,7 +59,7 @@ def _http_routes(stack: Stack, api: str, draft: Draft) -> None:
         auth_type = str(stack.value(route_id, "AuthorizationType", "NONE")).upper()
         authorizer = stack.value(route_id, "AuthorizerId")
         draft.routes.append((
-            method.upper(), path, function_name_in(uri),
+            method.upper(), path, route_target_in(uri),
             str(stack.known(integration, "PayloadFormatVersion", "2.0")),
             {"authorizer": authorizer if auth_type in ("JWT", "CUSTOM") and authorizer in
              authorizers else None,

@@ -24,7 +24,7 @@ from workbench.template.specs import (
     RequestValidation,
     payload_problem,
 )
-from workbench.template.stack import function_name_in
+from workbench.template.stack import function_name_in, route_target_in
 
 _ANY = {"x-amazon-apigateway-any-method",
         # API Gateway documents only the extension; SAM CLI also takes a plain `any` (its
@@ -117,7 +117,7 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
         if kind_of == "aws_proxy":
             validator = operation.get("x-amazon-apigateway-request-validator", default_validator)
             out.operations.append(Operation(
-                method, path, function_name_in(integration.get("uri")),
+                method, path, route_target_in(integration.get("uri")),
                 str(integration.get("payloadFormatVersion", "2.0" if kind == "http" else "1.0")),
                 list(security), _validation(body, item, operation, validators.get(validator)),
                 str(operation["operationId"]) if operation.get("operationId") else None,

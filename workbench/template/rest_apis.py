@@ -8,7 +8,7 @@ import dataclasses
 from workbench.template import openapi
 from workbench.template.drafts import Draft, belongs, read_body, report_ignored
 from workbench.template.specs import Authorizer, AuthorizerKind, RequestValidation
-from workbench.template.stack import Stack, function_name_in
+from workbench.template.stack import Stack, function_name_in, route_target_in
 
 _REST_AUTH: dict[str, AuthorizerKind] = {"TOKEN": "token", "REQUEST": "request",
                                          "COGNITO_USER_POOLS": "cognito"}
@@ -120,7 +120,7 @@ def _rest_methods(stack: Stack, api: str, draft: Draft) -> None:
                        f"integration{' with mapping templates' if templates else ''})")
             continue
         draft.routes.append((
-            "ANY" if method == "ANY" else method, path, function_name_in(integration.get("Uri")),
+            "ANY" if method == "ANY" else method, path, route_target_in(integration.get("Uri")),
             "1.0",
             {"authorizer": authorizer, "api_key_required": api_key, "iam": auth_type == "AWS_IAM",
              "scopes": tuple(stack.known(method_id, "AuthorizationScopes", []) or ()),

@@ -179,6 +179,9 @@ class Route:
     # as AWS spells it ("method.request.header.x-tenant-id", "'blue'"): the tenant ID API
     # Gateway sends to a tenant-isolated function (Lambda dg, tenant-isolation-invoke.html).
     tenant_id_mapping: str | None = None
+    # The alias or version the integration URI names (`...:function:Fn:live`, SAM's
+    # AutoPublishAlias): what API Gateway invokes, so the invoked ARN ends with it.
+    qualifier: str | None = None
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,10 @@ _ARN = {
 _REF_IS_ARN = {"AWS::SNS::Topic", "AWS::StepFunctions::StateMachine",
                "AWS::SecretsManager::Secret", "AWS::Lambda::LayerVersion"}
 # `/functions/${Name.Arn}` in an Fn::Sub text (an alias may follow the Arn).
-_SUB_FUNCTION = re.compile(r"/functions/\$\{([A-Za-z0-9]+)\.Arn\}")
+_SUB_FUNCTION = re.compile(r"/functions/\$\{([A-Za-z0-9]+)\.Arn\}(?::([A-Za-z0-9_-]+)/)?")
+# An alias name or a version number (Lambda API reference, Alias.Name: `(?!^[0-9]+$)
+# ([a-zA-Z0-9-_]+)`; Version: `[0-9]+`), or $LATEST.
+_QUALIFIER = re.compile(r"[A-Za-z0-9_-]+|\$LATEST")
 _INVOCATIONS = re.compile(r"/(?:response-streaming-)?invocations$")
 Output = Callable[[str, str], Any]  # (nested stack logical id, output name) -> value
 
@@ -208,15 +211,24 @@ def function_name_in(uri: Any) -> str | None:
     response-transfer-mode-lambda.html), a function ARN, or a plain name.
     An unevaluated `Fn::Sub` (an OpenAPI file no transform reads) names `${Function.Arn}`,
     as SAM CLI reads it."""
+    target = route_target_in(uri)
+    return None if target is None else target.split(":", 1)[0]
+
+
+def route_target_in(uri: Any) -> str | None:
+    """The function an integration URI names, with the alias or version it names after a
+    colon (`Fn:live`, the function ARN `...:function:Fn:live` that SAM's AutoPublishAlias
+    integrates): Lambda runs that qualifier, and the invoked ARN ends with it. A qualifier
+    from a stage variable (`${stageVariables.alias}`) cannot be known offline: dropped."""
     if isinstance(uri, dict) and set(uri) == {"Fn::Sub"}:
         text = uri["Fn::Sub"][0] if isinstance(uri["Fn::Sub"], list) else uri["Fn::Sub"]
         found = _SUB_FUNCTION.search(str(text))
-        return found.group(1) if found else None
+        return ":".join(filter(None, found.groups())) if found else None
     if not isinstance(uri, str):
         return None
     if "/functions/" in uri:
         uri = _INVOCATIONS.sub("", uri.split("/functions/", 1)[1])
     if ":function:" in uri:
-        name: str = uri.split(":function:", 1)[1].split(":", 1)[0]
-        return name
+        name, _, qualifier = uri.split(":function:", 1)[1].partition(":")
+        return f"{name}:{qualifier}" if _QUALIFIER.fullmatch(qualifier) else name
     return uri if uri and ":" not in uri else None
