@@ -155,3 +155,15 @@ def test_answers_carry_the_request_ids_of_their_event(http: httpx.Client) -> Non
         assert context.get("extendedRequestId", context["requestId"]) == context["requestId"]
     missing = http.get("/nowhere")
     assert missing.status_code == 403 and "x-amz-apigw-id" in missing.headers
+
+
+@pytest.mark.parametrize(("path", "function", "header"), [
+    ("/rest/x", "Rest", "x-amzn-RequestId"), ("/v2/x", "HttpV2", "apigw-requestid")])
+def test_a_failed_integration_answers_with_the_ids_of_its_event(
+        http: httpx.Client, path: str, function: str, header: str) -> None:
+    # API Gateway's own error answer is still the answer to that request: its id header
+    # is the requestId the function saw (set-up-logging.html, $context.requestId).
+    raised = http.post(path, json={"raise": "boom"})
+    assert raised.status_code in (500, 502)
+    logs = "".join(http.get(f"/_workbench/logs/{function}").json()["streams"].values())
+    assert f"raising for {raised.headers[header]}" in logs

@@ -8,6 +8,8 @@ HTTP is `render`.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from workbench import ids
 from workbench.gateway.custom_responses import Failure, customised
@@ -33,15 +35,22 @@ class GatewayError(Exception):
     response_type: str | None = None
 
     def render(self, kind: ApiKind, api: Api | None = None,
-               request: HttpRequest | None = None) -> HttpResponse:
-        """The answer, with the REST API's customised gateway response when it has one."""
+               request: HttpRequest | None = None,
+               context: Mapping[str, Any] | None = None) -> HttpResponse:
+        """The answer, with the REST API's customised gateway response when it has one.
+        `context` is the requestContext of the event built for this request, if one was:
+        the answer carries its ids, as API Gateway's answers carry the request's."""
         status, message, error_type = self.rest if kind == "rest" else self.http
         message = self.message if self.message is not None else message
-        request_id = ids.request_id() if kind == "rest" else ids.extended_request_id()
+        if context is not None:
+            request_id, extended_id = context["requestId"], context.get("extendedRequestId")
+        else:
+            request_id = ids.request_id() if kind == "rest" else ids.extended_request_id()
+            extended_id = ids.extended_request_id()
         headers = [("Content-Type", "application/json"), *self.headers]
         if kind == "rest":
             headers.append(("x-amzn-RequestId", request_id))
-            headers.append(("x-amz-apigw-id", ids.extended_request_id()))
+            headers.append(("x-amz-apigw-id", extended_id or ids.extended_request_id()))
             if error_type:
                 headers.append(("x-amzn-ErrorType", error_type))
         else:

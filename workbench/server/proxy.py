@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from workbench.debug.clock import within
 from workbench.errors import (
@@ -105,12 +106,13 @@ async def _mock(request: HttpRequest, resource: RouteMatch, mock: MockPreflight,
                   authorizer=mock.authorizer, api_key_required=mock.api_key_required)
     match = RouteMatch(route, resource.api, resource.path_parameters)
     ran: list[InvocationResult] = []
+    event = build_event(request, match, account_id=runtime.account_id)
     try:
         check_limits(request)
-        await access.check(request, match, build_event(
-            request, match, account_id=runtime.account_id), ran)
+        await access.check(request, match, event, ran)
     except gw.GatewayError as error:
-        return Exchange(error.render("rest", resource.api, request), side=ran)
+        return Exchange(error.render("rest", resource.api, request, event["requestContext"]),
+                        side=ran)
     return Exchange(cors.rest_mock(mock, request), side=ran)
 
 
@@ -126,7 +128,8 @@ async def _through(request: HttpRequest, match: RouteMatch, runtime: Runtime, ac
         check_limits(request)
         await access.check(request, match, event, ran)
     except gw.GatewayError as error:
-        return Exchange(error.render(kind, match.api, request), side=ran)
+        return Exchange(error.render(kind, match.api, request, event["requestContext"]),
+                        side=ran)
     exchange = await _integrate(request, match, runtime, event, arrival, timeout_s)
     exchange.side = ran
     exchange.response = identified(exchange.response, gateway_ids(event, kind))
@@ -167,11 +170,12 @@ def _url_failure(error: gw.GatewayError) -> HttpResponse:
 
 
 async def _integrate(request: HttpRequest, match: RouteMatch, runtime: Runtime,
-                     event: dict[str, object], arrival: float, timeout_s: float,
+                     event: dict[str, Any], arrival: float, timeout_s: float,
                      render: Callable[[gw.GatewayError], HttpResponse] | None = None
                      ) -> Exchange:
     kind = match.route.kind
-    fail = render or (lambda error: error.render(kind, match.api, request))
+    fail = render or (lambda error: error.render(kind, match.api, request,
+                                                 event["requestContext"]))
     if match.route.function in runtime.template.skipped:
         # (templates, #14) A function the workbench does not run (another runtime, an
         # Image, not in the template): API Gateway's answer to an integration that fails.

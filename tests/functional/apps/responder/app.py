@@ -1,5 +1,6 @@
 """Answers with whatever proxy response the request asks for: the request body is
-`{"respond": <the value to return>}` (or `{"raise": "message"}`, or `{"environ": NAME}` for
+`{"respond": <the value to return>}` (or `{"raise": "message"}`, printing the event's
+requestId first, or `{"environ": NAME}` for
 the event and that variable); without one, the event."""
 
 import json
@@ -10,6 +11,7 @@ def handler(event, context):
     body = event.get("body") if isinstance(event, dict) else None
     wanted = json.loads(body) if body else {}
     if "raise" in wanted:
+        print("raising for", event.get("requestContext", {}).get("requestId"))
         raise RuntimeError(wanted["raise"])
     if "respond" in wanted:
         return wanted["respond"]
