@@ -68,10 +68,18 @@ def test_boto3_invokes_by_arn_and_alias(lam: Any) -> None:
         assert seen["invoked_arn"] == invoked
 
 
-def test_an_api_route_to_an_alias_invokes_the_alias(server: ServerProcess) -> None:
+def test_an_api_route_to_an_alias_invokes_the_alias(server: ServerProcess, lam: Any) -> None:
     # AutoPublishAlias makes SAM integrate the API with the alias ARN (`...:Echo:live`):
-    # API Gateway invokes that, and the handler's invoked ARN says so.
+    # API Gateway invokes that, and the handler's invoked ARN says so. The alias points to
+    # version 1, which runs in environments of its own (python-context.html:
+    # function_version; configuration-envvars.html: AWS_LAMBDA_FUNCTION_VERSION).
     response = httpx.post(f"{server.url}/echo", json={"action": "context"}, timeout=30)
     assert response.status_code == 200
-    assert response.json()["invoked_arn"] == (
-        "arn:aws:lambda:us-east-1:123456789012:function:Echo:live")
+    seen = response.json()
+    assert seen["invoked_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:Echo:live"
+    assert seen["version"] == seen["env"]["AWS_LAMBDA_FUNCTION_VERSION"] == "1"
+    assert "/[1]" in seen["log_stream"]
+    latest = json.loads(json.loads(lam.invoke(
+        FunctionName="Echo", Payload=b'{"action": "context"}')["Payload"].read())["body"])
+    assert latest["version"] == "$LATEST" and "/[$LATEST]" in latest["log_stream"]
+    assert latest["pid"] != seen["pid"]

@@ -236,14 +236,19 @@ def test_account_concurrency_throttles_across_functions(with_runtime: Any) -> No
 
 
 def test_provisioned_environments_start_with_the_runtime(with_runtime: Any) -> None:
-    async def body(rt: Runtime) -> tuple[list[dict[str, Any]], InvocationResult]:
+    async def body(rt: Runtime) -> tuple[list[dict[str, Any]], InvocationResult,
+                                         InvocationResult]:
         await rt.start()
         before = rt.environments()
-        return before, await rt.invoke("Warm", event())
+        return (before, await rt.invoke("Warm", event(), qualifier="live"),
+                await rt.invoke("Warm", event()))
 
-    before, result = with_runtime(body, keepalive_s=0)
+    before, result, latest = with_runtime(body, keepalive_s=0)
     assert [e["function"] for e in before] == ["Warm"] and before[0]["provisioned"]
     assert not result.cold and result.init_duration_ms is None
+    # Provisioned concurrency is the alias's (its version 1): $LATEST starts on demand
+    # (provisioned-concurrency.html: it cannot be configured on $LATEST).
+    assert before[0]["version"] == "1" and latest.cold
     (report,) = [line for line in result.logs.splitlines() if line.startswith("REPORT")]
     assert "Init Duration" not in report
     # Lambda logs INIT_REPORT after a successful INIT only with provisioned concurrency.

@@ -20,16 +20,26 @@ STARTUP_PREFIXES = ("PYTHON", "LD_")
 STARTUP_NAMES = ("AWS_LAMBDA_LOG_FORMAT", "AWS_LAMBDA_LOG_LEVEL")
 STARTUP_EXEMPT = ("PYTHONPATH",)  # the sandbox sets sys.path itself
 XRAY_DAEMON = ("127.0.0.1", 2000)
+LATEST = "$LATEST"
+# A template is deployed once: what AutoPublishAlias (or an AWS::Lambda::Version) publishes
+# is version 1, and an alias points to it.
+PUBLISHED = "1"
 
 
-def log_stream_name() -> str:
-    # Lambda's form: YYYY/MM/DD/[$LATEST]<32 hex digits>
-    return time.strftime("%Y/%m/%d", time.gmtime()) + "/[$LATEST]" + secrets.token_hex(16)
+def version_of(qualifier: str | None) -> str:
+    """The function version an invocation naming `qualifier` (an alias, a version,
+    $LATEST or nothing) runs."""
+    return LATEST if qualifier in (None, LATEST) else PUBLISHED
+
+
+def log_stream_name(version: str = LATEST) -> str:
+    # Lambda's form: YYYY/MM/DD/[<version>]<32 hex digits>
+    return f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{version}]{secrets.token_hex(16)}"
 
 
 def lambda_environment(placement: Placement, *, runtime_api: str, region: str,
                        tmpdir: Path | None, log_stream: str, extra: dict[str, str],
-                       init_type: str) -> dict[str, str]:
+                       init_type: str, version: str = LATEST) -> dict[str, str]:
     spec = placement.spec
     name = spec.function_name or spec.name
     env = {key: os.environ[key] for key in PASSTHROUGH if key in os.environ}
@@ -44,7 +54,7 @@ def lambda_environment(placement: Placement, *, runtime_api: str, region: str,
         "AWS_LAMBDA_FUNCTION_NAME": name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
         "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(spec.timeout_s)),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": version,
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
         "AWS_LAMBDA_INITIALIZATION_TYPE": init_type,

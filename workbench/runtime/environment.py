@@ -30,7 +30,7 @@ from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from workbench.runtime import errors, logs, tracing
 from workbench.runtime.api import NextEvent, Outcome, RuntimeApiServer
 from workbench.runtime.descriptors import NoDescriptors, exhausted, require_spare
-from workbench.runtime.environ import lambda_environment, log_stream_name, needs_exec
+from workbench.runtime.environ import LATEST, lambda_environment, log_stream_name, needs_exec
 from workbench.runtime.memory import MemoryWatch
 from workbench.runtime.output import LogBuffer
 from workbench.runtime.placement import Placement
@@ -59,7 +59,8 @@ class Environment:
                  on_log: Callable[[str], None] | None = None,
                  on_change: Callable[[Environment], None] | None = None,
                  spawner: Spawner | None = None, provisioned: bool = False,
-                 host: SandboxHost, tenant_id: str | None = None) -> None:
+                 host: SandboxHost, tenant_id: str | None = None,
+                 version: str = LATEST) -> None:
         self.placement = placement
         self.spec = spec = placement.spec
         self.id = f"{spec.name}-{next(_ids)}"
@@ -76,6 +77,9 @@ class Environment:
         # A tenant-isolated function's environment serves one tenant only, for its life
         # (Lambda dg, tenant-isolation.html).
         self.tenant_id = tenant_id
+        # The function version it runs: $LATEST, or the published one an alias points to;
+        # Lambda gives each version environments of its own.
+        self.version = version
         self.state = "new"  # new -> starting -> idle <-> busy -> dead
         self.pid: int | None = None
         self.init_duration_ms: float | None = None
@@ -85,7 +89,7 @@ class Environment:
         self.last_used = self.clock.now()
         self.max_memory_mb = 0
         self.retired = False  # hot reload: stop after the current invocation
-        self.log_stream = log_stream_name()
+        self.log_stream = log_stream_name(version)
         self._server: RuntimeApiServer | None = None
         self._buffer = LogBuffer()
         self._process: Process | None = None
@@ -176,7 +180,8 @@ class Environment:
         env = lambda_environment(
             self.placement, runtime_api=server.address, region=self.region,
             tmpdir=confinement.tmpdir, log_stream=self.log_stream, extra=self.extra_env,
-            init_type="provisioned-concurrency" if self.provisioned else "on-demand")
+            init_type="provisioned-concurrency" if self.provisioned else "on-demand",
+            version=self.version)
         self._reader = reader = OutputReader(self._buffer.write)
         try:
             self._process = await self.spawner.spawn(SpawnRequest(
@@ -385,7 +390,7 @@ class Environment:
     def _result(self, request_id: str, verdict: errors.Verdict, duration_ms: float, cold: bool,
                 init_output: str, init_ms: float | None) -> InvocationResult:
         lines = [init_output] if init_output else []
-        lines.append(logs.start_line(request_id) + "\n")
+        lines.append(logs.start_line(request_id, self.version) + "\n")
         lines.append(self._buffer.take())
         if verdict.log_line:
             lines.append(verdict.log_line + "\n")
@@ -408,7 +413,8 @@ class Environment:
     def describe(self) -> dict[str, object]:
         return {
             "id": self.id, "function": self.spec.name, "pid": self.pid, "state": self.state,
-            "provisioned": self.provisioned, "init_duration_ms": self.init_duration_ms,
+            "provisioned": self.provisioned, "version": self.version,
+            "init_duration_ms": self.init_duration_ms,
             "started_at": self.started_at, "invocations": self.invocations,
             "max_memory_used_mb": self.max_memory_mb, "memory_size_mb": self.spec.memory_mb,
             "log_stream": self.log_stream, "mode": self.placement.mode,

@@ -28,6 +28,7 @@ from workbench.errors import (
     WorkbenchError,
 )
 from workbench.runtime.descriptors import NoDescriptors, check_headroom
+from workbench.runtime.environ import LATEST, PUBLISHED, version_of
 from workbench.runtime.environment import Environment
 from workbench.runtime.forkserver import ForkServerSpawner
 from workbench.runtime.logstore import LogStore
@@ -80,11 +81,14 @@ def check_tenant(spec: FunctionSpec, tenant_id: str | None) -> None:
                               "again.")
 
 
-def _take_idle(pool: FunctionPool, tenant_id: str | None) -> Environment | None:
+def _take_idle(pool: FunctionPool, tenant_id: str | None, version: str
+               ) -> Environment | None:
     """The most recently used idle environment of this tenant (None for a function
-    without tenant isolation): environments are never shared between tenants."""
+    without tenant isolation) and function version: environments are never shared
+    between tenants, nor between versions."""
     for index in range(len(pool.idle) - 1, -1, -1):
-        if pool.idle[index].tenant_id == tenant_id:
+        env = pool.idle[index]
+        if env.tenant_id == tenant_id and env.version == version:
             return pool.idle.pop(index)
     return None
 
@@ -199,7 +203,9 @@ class Runtime:
             return  # debugged environments start on demand, each waiting for the IDE
         missing = pool.spec.provisioned_concurrency - sum(
             e.provisioned and not e.retired for e in pool.alive)
-        envs = [self._new_environment(pool, provisioned=True) for _ in range(max(0, missing))]
+        # Provisioned concurrency is configured on an alias or version, never $LATEST.
+        envs = [self._new_environment(pool, provisioned=True, version=PUBLISHED)
+                for _ in range(max(0, missing))]
         results = await asyncio.gather(*(env.start() for env in envs), return_exceptions=True)
         for env, result in zip(envs, results, strict=True):
             if isinstance(result, InitError | NoDescriptors):
@@ -229,13 +235,15 @@ class Runtime:
         pool = self.pools[spec.name]
         self._admit(pool)  # synchronous: no other invocation can slip in between
         request_id = request_id or ids.request_id()
+        version = version_of(qualifier)
         try:
-            env = _take_idle(pool, tenant_id)
+            env = _take_idle(pool, tenant_id, version)
             if env is None:
                 if pool.rebuilding is not None:
                     await pool.rebuilding  # a cold start runs the new build
                 check_headroom(spec.name, starting=1 + self._starting())
-                env = self._new_environment(pool, provisioned=False, tenant_id=tenant_id)
+                env = self._new_environment(pool, provisioned=False, tenant_id=tenant_id,
+                                            version=version)
                 try:
                     await env.start()
                 except InitError:
@@ -295,13 +303,13 @@ class Runtime:
             pool.idle.append(env)
 
     def _new_environment(self, pool: FunctionPool, *, provisioned: bool,
-                         tenant_id: str | None = None) -> Environment:
+                         tenant_id: str | None = None, version: str = LATEST) -> Environment:
         debugged = self.debug_clock(pool.spec.name)
         env = Environment(pool.placement, clock=debugged or self.clock, region=self.region,
                           account_id=self.account_id, extra_env=self.extra_env,
                           spawner=self.debug.spawner() if debugged and self.debug
                           else self.spawner, provisioned=provisioned, host=self.host,
-                          tenant_id=tenant_id,
+                          tenant_id=tenant_id, version=version,
                           on_change=self.on_environment,
                           on_log=lambda text: self._log(pool.spec.name, text, env.log_stream))
         pool.alive.append(env)

@@ -137,7 +137,7 @@ def handler(event, context):
     if action == "context":
         return {"statusCode": 200, "body": json.dumps({
             "request_id": context.aws_request_id, "function_name": context.function_name,
-            "invoked_arn": context.invoked_function_arn,
+            "invoked_arn": context.invoked_function_arn, "version": context.function_version,
             "memory": context.memory_limit_in_mb,
             "remaining_ms": context.get_remaining_time_in_millis(),
             "log_group": context.log_group_name, "log_stream": context.log_stream_name,
