@@ -43,6 +43,7 @@ def test_an_encoded_slash_reaches_validation(server: ServerProcess) -> None:
     ("arn:aws:lambda:eu-west-1:123456789012:function:Echo", None, "ResourceNotFoundException"),
     ("arn:aws:lambda:us-east-1:210987654321:function:Echo", None, "ResourceNotFoundException"),
     ("Echo", "v9", "ResourceNotFoundException"),
+    ("Echo", "2", "ResourceNotFoundException"),  # only version 1 is published
     ("Echo:live", "$LATEST", "InvalidParameterValueException"),
     ("not a name", None, "ValidationException"),
 ])
@@ -61,7 +62,8 @@ def test_boto3_invokes_by_arn_and_alias(lam: Any) -> None:
     for call, invoked in (({"FunctionName": arn}, arn),
                           ({"FunctionName": "Echo", "Qualifier": "live"}, f"{arn}:live"),
                           ({"FunctionName": f"{arn}:live"}, f"{arn}:live"),
-                          ({"FunctionName": "Echo:$LATEST"}, f"{arn}:$LATEST")):
+                          ({"FunctionName": "Echo:$LATEST"}, f"{arn}:$LATEST"),
+                          ({"FunctionName": "Echo", "Qualifier": "1"}, f"{arn}:1")):
         response = lam.invoke(Payload=b'{"action": "context"}', **call)
         assert response["StatusCode"] == 200 and "FunctionError" not in response
         seen = json.loads(json.loads(response["Payload"].read())["body"])

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from workbench.errors import InvalidParameterValue, ResourceNotFound, ValidationError
+from workbench.runtime.environ import LATEST, PUBLISHED
 from workbench.template import FunctionSpec, Template
 
 # Lambda's pattern for FunctionName, as its ValidationException quotes it.
@@ -38,7 +39,7 @@ ECHO_MAX = 200
 @dataclass(frozen=True)
 class Target:
     spec: FunctionSpec
-    qualifier: str | None  # None, "$LATEST" or one of the function's aliases
+    qualifier: str | None  # None, "$LATEST", one of the function's aliases or version 1
 
 
 def resolve(function_name: str, qualifier: str | None, template: Template, *, region: str,
@@ -69,10 +70,15 @@ def resolve(function_name: str, qualifier: str | None, template: Template, *, re
     qualifier = qualifier or in_name
     account = (match["account"] or "").rstrip(":") or account_id
     spec = template.function(name) if account == account_id else None
-    if spec is None or qualifier not in (None, "$LATEST", *spec.aliases):
+    if spec is None or qualifier not in _qualifiers(spec):
         raise ResourceNotFound(f"Function not found: arn:aws:lambda:{region}:{account}:function:"
                                f"{name}" + (f":{qualifier}" if qualifier else ""))
     return Target(spec, qualifier)
+
+
+def _qualifiers(spec: FunctionSpec) -> tuple[str | None, ...]:
+    """What an Invoke may name: $LATEST, and with an alias it and version 1 it points to."""
+    return (None, LATEST, *spec.aliases, *((PUBLISHED,) if spec.aliases else ()))
 
 
 def _name_problems(value: str) -> list[str]:
