@@ -98,6 +98,15 @@ def test_a_request_authorizer_needs_every_identity_source(http: httpx.Client) ->
     assert answer(denied) == EXPLICIT_DENY
 
 
+def test_an_authorizer_runs_in_the_trace_of_its_request(http: httpx.Client) -> None:
+    # API Gateway's trace of a request holds the authorizer's invocation too
+    # (services-xray.html): the authorizer sees the request's trace id.
+    root = "Root=1-5759e988-bd862e3fe1be46a994272793"
+    seen = authorizer_of(http.get("/request", params={"tenant": "acme"}, headers={
+        "X-User": "u1", "X-Amzn-Trace-Id": f"{root};Sampled=1"}))
+    assert seen["trace"].startswith(f"{root};Parent=")
+
+
 def test_authorizer_none_opens_a_route_of_a_secured_api(http: httpx.Client) -> None:
     event = http.get("/public").json()
     assert event["resource"] == "/public" and "principalId" not in (

@@ -69,7 +69,8 @@ class FakeInvoker:
         self.error = error
         self.payloads: list[dict[str, Any]] = []
 
-    async def invoke(self, function: str, payload: bytes) -> InvocationResult:
+    async def invoke(self, function: str, payload: bytes, *,
+                     trace: str | None = None) -> InvocationResult:
         self.payloads.append(json.loads(payload))
         body = {"errorMessage": self.error, "errorType": "Exception"} if self.error else (
             self.answers.pop(0))

@@ -29,7 +29,7 @@ from workbench.gateway import errors as gw
 from workbench.gateway.auth.identity import Grant, identity_values
 from workbench.gateway.auth.policy import PolicyError, verdict
 from workbench.gateway.events import build_event
-from workbench.gateway.http import HttpRequest
+from workbench.gateway.http import TRACE_HEADER, HttpRequest
 from workbench.gateway.routing import RouteMatch
 from workbench.runtime.types import InvocationResult
 from workbench.template import Authorizer
@@ -40,7 +40,8 @@ EXPLICIT_DENY = "User is not authorized to access this resource with an explicit
 
 
 class Invoker(Protocol):
-    async def invoke(self, function: str, payload: bytes) -> InvocationResult: ...
+    async def invoke(self, function: str, payload: bytes, *,
+                     trace: str | None = None) -> InvocationResult: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +81,8 @@ class LambdaAuthorizers:
             answer = cached[1]
         else:
             payload = _event(authorizer, request, match, event, arn, identity)
-            answer = await self._call(authorizer, payload, rest, ran)
+            answer = await self._call(authorizer, payload, rest, ran,
+                                      request.header(TRACE_HEADER))
             if authorizer.ttl_s > 0 and sources:
                 self._remember(key, answer, authorizer.ttl_s)
         if answer.allowed is None:
@@ -110,12 +112,14 @@ class LambdaAuthorizers:
         self._cache[key] = (now + ttl_s, answer)
 
     async def _call(self, authorizer: Authorizer, payload: dict[str, Any], rest: bool,
-                    ran: list[InvocationResult]) -> _Answer:
+                    ran: list[InvocationResult], trace: str | None) -> _Answer:
         if authorizer.function is None or authorizer.refused is not None:
             raise gw.AuthorizerConfiguration()  # the banner says why
         started = self.clock()
         try:
-            result = await self.invoker.invoke(authorizer.function, json.dumps(payload).encode())
+            # One trace for the request: the authorizer's invocation is part of it.
+            result = await self.invoker.invoke(authorizer.function, json.dumps(payload).encode(),
+                                               trace=trace)
         except AwsError:  # throttled, or the function does not exist
             raise gw.AuthorizerConfiguration() from None
         ran.append(result)

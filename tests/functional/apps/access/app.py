@@ -57,7 +57,8 @@ def request(event, context):
     answer = _policy("Allow" if (event.get("headers") or {}).get("X-Deny") is None
                      and (event.get("headers") or {}).get("x-deny") is None else "Deny", arn)
     answer["context"].update(type=event["type"], version=event.get("version", "none"),
-                             identity=str(event.get("identitySource", "")))
+                             identity=str(event.get("identitySource", "")),
+                             trace=os.environ.get("_X_AMZN_TRACE_ID", ""))
     return answer
 
 
