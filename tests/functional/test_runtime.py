@@ -79,7 +79,9 @@ def test_context_and_environment_are_lambdas(with_runtime: Any) -> None:
     assert seen["env"]["GREETING"] == "hello from the template"
     assert seen["env"]["_HANDLER"] == "app.handler"
     assert seen["env"]["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "3"
-    assert seen["env"]["LAMBDA_TASK_ROOT"].endswith(".aws-sam/build/Echo")  # the build
+    # The build, where Lambda has it when the sandbox can mount it there.
+    task_root = "/var/task" if private_tmp_allowed() else ".aws-sam/build/Echo"
+    assert seen["env"]["LAMBDA_TASK_ROOT"].endswith(task_root)
     assert seen["tmp"] == "/tmp" if private_tmp_allowed() else "Echo-" in seen["tmp"]
 
 

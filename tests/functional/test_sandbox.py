@@ -57,9 +57,30 @@ def test_only_the_package_its_layers_and_the_runtime_are_importable(
                                                  "psutil"))
     assert not [p for p in seen["sys_path"] if ".venv" in p or "site-packages" in p
                 and "/python/lib/" not in p]
-    # The task root and the layer as built (.aws-sam/build), as /var/task and /opt/python.
-    assert seen["sys_path"][0].endswith(".aws-sam/build/Probe")
-    assert seen["sys_path"][2].endswith(".aws-sam/build/SharedLayer/python")
+    # The task root, then each layer's site-packages and python folder (Lambda's order).
+    if private_tmp_allowed():  # where Lambda has them (lambda_paths.py)
+        assert seen["sys_path"][:3] == ["/var/task", "/opt/python/lib/python3.11/site-packages",
+                                        "/opt/python"]
+    else:  # as built (.aws-sam/build)
+        assert seen["sys_path"][0].endswith(".aws-sam/build/Probe")
+        assert seen["sys_path"][2].endswith(".aws-sam/build/SharedLayer/python")
+
+
+@pytest.mark.skipif(not private_tmp_allowed(), reason="no mount namespace here (root on Linux)")
+def test_the_package_is_where_lambda_has_it(with_runtime: Any,
+                                            sandbox_template: template.Template) -> None:
+    # /var/task and /opt, read-only, the layers extracted into /opt in order, a later one's
+    # file replacing an earlier one's (packaging-layers.html); the host's /opt unseen.
+    async def body(rt: Runtime) -> InvocationResult:
+        return await rt.invoke("Probe", event("sandbox"))
+
+    seen = view(with_runtime(body, tpl=sandbox_template))
+    assert seen["cwd"] == seen["task_root"] == "/var/task"
+    assert seen["file"] == "/var/task/app.py"
+    assert seen["opt"] == ["bin", "python"]
+    assert seen["layer_order"] == "the second layer"
+    assert seen["tool"] == "/opt/bin/layer-tool"
+    assert not seen["task_root_writable"]
 
 
 def test_an_undeclared_dependency_fails_init_with_import_module_error(

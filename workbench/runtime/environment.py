@@ -27,7 +27,7 @@ from typing import Any
 
 from workbench import ids
 from workbench.config import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
-from workbench.runtime import errors, logs, tracing
+from workbench.runtime import errors, lambda_paths, logs, tracing
 from workbench.runtime.api import NextEvent, Outcome, RuntimeApiServer
 from workbench.runtime.descriptors import NoDescriptors, exhausted, require_spare
 from workbench.runtime.environ import LATEST, lambda_environment, log_stream_name, needs_exec
@@ -177,18 +177,22 @@ class Environment:
             self._confinement = self.host.confine(self.id, self.spec.memory_mb,
                                                   self.spec.ephemeral_storage_mb)
         confinement = self._confinement
+        # In a mount namespace of its own the package is where Lambda has it.
+        seen = lambda_paths.inside(self.placement) if confinement.tmp_mb else None
+        placement = seen.placement if seen is not None else self.placement
         env = lambda_environment(
-            self.placement, runtime_api=server.address, region=self.region,
+            placement, runtime_api=server.address, region=self.region,
             tmpdir=confinement.tmpdir, log_stream=self.log_stream, extra=self.extra_env,
             init_type="provisioned-concurrency" if self.provisioned else "on-demand",
             version=self.version)
         self._reader = reader = OutputReader(self._buffer.write)
         try:
             self._process = await self.spawner.spawn(SpawnRequest(
-                self.spec.handler, env, self.spec.code_uri, self.placement.launch,
+                self.spec.handler, env, placement.spec.code_uri, placement.launch,
                 reader.write_fd, cgroups=confinement.group.procs_files
                 if confinement.group else (), tmp_mb=confinement.tmp_mb,
                 read_only=package_folders(self.spec.code_uri, self.spec.layers),
+                mounts=seen.mounts if seen is not None else (),
                 subreaper=confinement.group is None,
                 exec_only=needs_exec(self.placement, self.extra_env)))
             started = time.perf_counter()

@@ -29,6 +29,7 @@ import psutil
 from workbench.runtime.interpreters import Interpreter
 
 ZYGOTE = Path(__file__).parent / "sandbox" / "zygote.py"
+Mounts = tuple[tuple[str, tuple[str, ...]], ...]  # (where, the folders mounted there)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class SpawnRequest:
     cgroups: tuple[str, ...] = ()  # cgroup.procs files the process joins first
     tmp_mb: int | None = None  # a private tmpfs on /tmp of this size (a mount namespace)
     read_only: tuple[str, ...] = ()  # folders mounted read-only in it (task root, layers)
+    mounts: Mounts = ()  # the package where Lambda has it (lambda_paths.py), read-only
     subreaper: bool = False  # no cgroups: keep detached descendants under the process
     exec_only: bool = False  # needs its own exec (settings read at interpreter start)
     options: dict[str, Any] = field(default_factory=dict)  # e.g. a debugger's (issue #16)
@@ -65,6 +67,7 @@ class SpawnRequest:
         return {"handler": self.handler, "cwd": str(self.cwd), "path": list(self.launch.path),
                 "cgroups": list(self.cgroups), "tmp_mb": self.tmp_mb,
                 "read_only": list(self.read_only),
+                "mounts": [[where, list(folders)] for where, folders in self.mounts],
                 "subreaper": self.subreaper, "options": self.options}
 
 

@@ -15,7 +15,8 @@ environment's output pipe attached (SCM_RIGHTS); replies are JSON lines `{"pid":
 request order) and `{"exited": N, "status": S, "maxrss_kb": K}`.
 
 Either way the environment first enters its sandbox (`enter`): its cgroups, its own session,
-death with its parent, a private tmpfs on /tmp of EphemeralStorage's size, stdio on the
+death with its parent, a private tmpfs on /tmp of EphemeralStorage's size (and the package
+read-only at /var/task and /opt, where the workbench asks for it), stdio on the
 output pipe and no other descriptor, Lambda's environment variables only, and sys.path =
 task root, layers, the runtime's own libraries, the standard library. Then it runs
 `awslambdaric <handler>`, as Lambda's bootstrap does.
@@ -77,15 +78,18 @@ def _close_inherited() -> None:
                 pass  # the descriptor of the listing itself
 
 
-def private_tmp(size_mb: int, keep: list) -> None:  # type: ignore[type-arg]
+def private_tmp(size_mb: int, keep: list, mounts: list) -> None:  # type: ignore[type-arg]
     """A mount namespace of our own with a tmpfs of `size_mb` on /tmp: a write past it is
     ENOSPC, as on Lambda, and it disappears with the last process of the environment.
     What the environment needs from under the host's /tmp (a task root there, say) is
-    bind-mounted back at the same path."""
+    bind-mounted back at the same path. `mounts` put the package where Lambda has it
+    first, while the folders they name are still in sight."""
     needed = sorted({os.path.abspath(p) for p in keep if _under_tmp(p) and os.path.exists(p)})
     needed = [p for p in needed if not any(p.startswith(q + "/") for q in needed)]
     _call("unshare", CLONE_NEWNS)
     _call("mount", b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    for where, folders in mounts:
+        package_mount(where, folders)
     held = [(path, os.open(path, os.O_PATH)) for path in needed]  # in our own mounts now
     _call("mount", b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV,
           b"size=%dm,mode=1777" % size_mb)
@@ -98,6 +102,21 @@ def private_tmp(size_mb: int, keep: list) -> None:  # type: ignore[type-arg]
         _call("mount", f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC,
               None)
         os.close(fd)
+
+
+def package_mount(where: str, folders: list) -> None:  # type: ignore[type-arg]
+    """`folders` read-only at `where`: one is bound there, several are merged by overlayfs
+    (the first listed lowest: a later layer's file wins, as Lambda extracts them in
+    order), none is an empty folder (Lambda's /opt without layers; the host's is hidden)."""
+    target = where.encode()
+    if not folders:
+        _call("mount", b"tmpfs", target, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k")
+    elif len(folders) == 1:
+        _call("mount", folders[0].encode(), target, None, MS_BIND | MS_REC, None)
+        _call("mount", None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY, None)
+    else:
+        lower = ":".join(reversed(folders)).encode()
+        _call("mount", b"overlay", target, b"overlay", MS_RDONLY, b"lowerdir=" + lower)
 
 
 def read_only(paths: list) -> None:  # type: ignore[type-arg]
@@ -137,7 +156,7 @@ def enter(request: dict, out_fd: int = -1) -> None:  # type: ignore[type-arg]
         keep = [*request["path"], *BASE_PATH, str(request["cwd"]), sys.executable,
                 *request.get("read_only", []),
                 *(request.get("options", {}).get("debug") or {}).get("folders", [])]
-        private_tmp(int(request["tmp_mb"]), keep)
+        private_tmp(int(request["tmp_mb"]), keep, request.get("mounts", []))
         read_only(request.get("read_only", []))
     if out_fd >= 0:
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -288,7 +307,7 @@ def probe() -> dict:  # type: ignore[type-arg]
     pid = os.fork()
     if pid == 0:
         try:
-            private_tmp(1, [])
+            private_tmp(1, [], [])
             os._exit(0)
         except OSError:
             os._exit(1)

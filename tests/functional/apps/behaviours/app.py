@@ -4,6 +4,7 @@ import base64
 import ctypes
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -44,7 +45,20 @@ def sandbox_view():
         except OSError:
             pass
     tmp = os.statvfs("/tmp")
+    try:
+        import layer_order
+        layer = layer_order.WHO
+    except ImportError:
+        layer = None
+    try:
+        open(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "written"), "w").close()
+        task_root_writable = True
+    except OSError:
+        task_root_writable = False
     return {"python": list(sys.version_info[:3]), "executable": sys.executable,
+            "cwd": os.getcwd(), "file": __file__, "task_root": os.environ["LAMBDA_TASK_ROOT"],
+            "opt": sorted(os.listdir("/opt")), "layer_order": layer,
+            "tool": shutil.which("layer-tool"), "task_root_writable": task_root_writable,
             "sys_path": sys.path, "importable": importable, "environ_block": environ_block,
             "environ": sorted(os.environ), "fds": fds, "tmpdir": tempfile.gettempdir(),
             "tmp_size_mb": tmp.f_blocks * tmp.f_frsize // (1024 * 1024)}

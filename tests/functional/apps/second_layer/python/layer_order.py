@@ -1,0 +1,1 @@
+WHO = "the second layer"
