@@ -159,14 +159,20 @@ def _translate_once(document: dict[str, Any], parameters: dict[str, Any], region
 
 def _with_parameters(value: Any, known: dict[str, Any]) -> Any:
     """Refs to parameters replaced by their values, as SAM CLI does before the transform
-    (the transform itself resolves them only in some properties), and properties set to
-    AWS::NoValue removed."""
+    (the transform itself resolves them only in some properties), and properties and list
+    items set to AWS::NoValue removed."""
     if isinstance(value, list):
         return [_with_parameters(v, known) for v in value if v != _NO_VALUE]
     if not isinstance(value, dict):
         return value
     if len(value) == 1 and isinstance(value.get("Ref"), str) and value["Ref"] in known:
         return known[value["Ref"]]
+    if len(value) == 1 and str(next(iter(value))).startswith("Fn::"):
+        # A function's arguments are no list items: Fn::If [c, x, !Ref AWS::NoValue] keeps
+        # its three (NoValue is what it may choose).
+        (name, args), = value.items()
+        if isinstance(args, list):
+            return {name: [_with_parameters(v, known) for v in args]}
     return {k: _with_parameters(v, known) for k, v in value.items() if v != _NO_VALUE}
 
 
