@@ -22,7 +22,8 @@ from typing import Any
 import yaml
 
 from workbench.errors import TemplateError, WorkbenchError
-from workbench.template.intrinsics import PARAMETER_FLAG, Unknown
+from workbench.template.documents import shown
+from workbench.template.intrinsics import PARAMETER_FLAG, Unknown, as_text
 
 CONFIG_NAMES = ("samconfig.toml", "samconfig.yaml", "samconfig.yml")
 DEFAULT_CONFIG_ENV = "default"
@@ -163,10 +164,11 @@ def _checked(path: Path, name: str, kind: str, spec: dict[str, Any], raw: Any) -
         return TemplateError(str(path), None, f"Parameters.{name}", message)
 
     is_list = kind == "CommaDelimitedList" or kind.startswith("List<")
+    # CloudFormation's values are text: YAML's `Default: true` is "true", not True.
     if isinstance(raw, list):
-        items = [str(v) for v in raw]
+        items = [as_text(v) for v in raw]
     else:
-        text = "true" if raw is True else "false" if raw is False else str(raw)
+        text = as_text(raw)
         items = [v.strip() for v in text.split(",")] if is_list else [text]
     numeric = kind in ("Number", "List<Number>")
     for item in items:
@@ -178,13 +180,24 @@ def _checked(path: Path, name: str, kind: str, spec: dict[str, Any], raw: Any) -
     return items if is_list else items[0]
 
 
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _broken(item: str, numeric: bool, spec: dict[str, Any]) -> str | None:
     """What constraint of the parameter the value breaks, said as CloudFormation would."""
     allowed = spec.get("AllowedValues")
-    if isinstance(allowed, list) and item not in [str(v) for v in allowed]:
-        return f"'{item}' is not one of {', '.join(str(v) for v in allowed)} (AllowedValues)"
+    if isinstance(allowed, list) and item not in [as_text(v) for v in allowed]:
+        return f"'{item}' is not one of {', '.join(as_text(v) for v in allowed)} (AllowedValues)"
     pattern = spec.get("AllowedPattern")
-    if isinstance(pattern, str) and not re.fullmatch(pattern, item):
+    try:
+        matches = not isinstance(pattern, str) or re.fullmatch(pattern, item) is not None
+    except re.error as exc:
+        return f"AllowedPattern {shown(pattern)} is not a pattern ({exc})"
+    if not matches:
         return str(spec.get("ConstraintDescription")
                    or f"'{item}' does not match AllowedPattern {pattern}")
     bounds: dict[str, float] = {"MinLength": len(item), "MaxLength": len(item)}
@@ -192,7 +205,9 @@ def _broken(item: str, numeric: bool, spec: dict[str, Any]) -> str | None:
         bounds.update(MinValue=float(item), MaxValue=float(item))
     for key, actual in bounds.items():
         if key in spec:
-            limit = float(spec[key])
+            limit = _number(spec[key])
+            if limit is None:
+                return f"{key} must be a number, not {shown(spec[key])}"
             if (actual < limit) if key.startswith("Min") else (actual > limit):
                 return f"'{item}' breaks {key} {spec[key]}"
     return None
