@@ -26,6 +26,7 @@ from typing import Any
 from workbench import config
 from workbench.errors import TemplateError
 from workbench.template import documents
+from workbench.template.intrinsics import as_text
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "workbench-local"
@@ -60,7 +61,7 @@ def is_sam(document: dict[str, Any]) -> bool:
 def translate(document: dict[str, Any], *, root: Path, parameters: dict[str, Any],
               region: str, resolve: Resolve, fail: Fail,
               sources: list[Path]) -> Translated:
-    known = {k: v for k, v in parameters.items() if isinstance(v, (str, list))}
+    known = _typed(document.get("Parameters"), parameters)
     prepared = Translated(json.loads(json.dumps(document)))
     for section in ("Resources", "Globals"):
         if isinstance(prepared.document.get(section), dict):
@@ -155,6 +156,27 @@ def _translate_once(document: dict[str, Any], parameters: dict[str, Any], region
         raise fail(None, None, f"the SAM transform refused it: {exc.message}") from None
     finally:
         metrics.publish()
+
+
+def _typed(declared: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The known parameters as SAM CLI substitutes them: a Default as the template types it
+    (`Default: 50` a number, `Default: true` a boolean: samcli's SamBaseProvider reads it
+    so), and a Number parameter's value as a number however given, since the transform
+    checks properties such as BatchSize and TimeoutInMillis by type. (The resolver keeps
+    CloudFormation's text: a Ref to a Number parameter is a string.)"""
+    specs = declared if isinstance(declared, dict) else {}
+    out: dict[str, Any] = {}
+    for name, value in parameters.items():
+        spec = specs.get(name)
+        spec = spec if isinstance(spec, dict) else {}
+        default = spec.get("Default")
+        if isinstance(default, (bool, int, float)) and value == as_text(default):
+            out[name] = default
+        elif spec.get("Type") == "Number" and isinstance(value, str):
+            out[name] = int(value) if re.fullmatch(r"[-+]?\d+", value) else float(value)
+        elif isinstance(value, (str, list)):
+            out[name] = value
+    return out
 
 
 def _with_parameters(value: Any, known: dict[str, Any]) -> Any:

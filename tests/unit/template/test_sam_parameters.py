@@ -55,3 +55,44 @@ Resources:
 """)
     assert {(r.method, r.path) for r in tpl.routes} == routes
     assert "Fn" in tpl.functions
+
+
+NUMBERS = """
+Parameters:
+  Batch: {Type: Number, Default: 50}
+  Timeout: {Type: Number, Default: "29000"}
+  Window: {Type: Number}
+  Cors: {Type: String, Default: true}
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties: {CorsConfiguration: !Ref Cors}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.11
+      Events:
+        Stream:
+          Type: Kinesis
+          Properties:
+            Stream: arn:aws:kinesis:us-east-1:123456789012:stream/s
+            StartingPosition: LATEST
+            BatchSize: !Ref Batch
+            MaximumBatchingWindowInSeconds: !Ref Window
+        Get:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Path: /get, Method: GET,
+                       TimeoutInMillis: !Ref Timeout}
+"""
+
+
+def test_parameters_reach_the_transform_typed_as_sam_cli_types_them(tmp_path: Path) -> None:
+    # The transform checks BatchSize, TimeoutInMillis and CorsConfiguration by type: "50"
+    # and "true" are refused. SAM CLI substitutes a Default as YAML typed it; a Number is a number.
+    (tmp_path / "app.py").write_text("def handler(e, c): return e\n")
+    (tmp_path / "template.yaml").write_text(NUMBERS)
+    values = template.TemplateValues(parameter_overrides={"Window": "5"})
+    tpl = template.load(tmp_path / "template.yaml", values=values)
+    assert [(r.method, r.path) for r in tpl.routes] == [("GET", "/get")]
+    assert not [note for note in tpl.unsupported if "SAM transform" in note]
