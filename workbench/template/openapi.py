@@ -108,16 +108,17 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
             out.notes.append(f"not emulated: {key.upper()} {path} on {api} (not an HTTP method)")
             continue
         method = "ANY" if key.lower() in _ANY else key.upper()
+        route = _route_path(path, method, kind)
         security = operation.get("security", default_security) or []
         integration = operation.get("x-amazon-apigateway-integration") or {}
         kind_of = str(integration.get("type", "")).lower()
         if str(integration.get("responseTransferMode", "")).upper() == "STREAM":
-            out.notes.append(f"not emulated: response streaming of {method} {path} on {api} "
+            out.notes.append(f"not emulated: response streaming of {method} {route} on {api} "
                              "(responseTransferMode STREAM: the response is sent whole)")
         if kind_of == "aws_proxy":
             validator = operation.get("x-amazon-apigateway-request-validator", default_validator)
             out.operations.append(Operation(
-                method, path, route_target_in(integration.get("uri")),
+                method, route, route_target_in(integration.get("uri")),
                 str(integration.get("payloadFormatVersion", "2.0" if kind == "http" else "1.0")),
                 list(security), _validation(body, item, operation, validators.get(validator)),
                 str(operation["operationId"]) if operation.get("operationId") else None,
@@ -130,12 +131,20 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
             out.cors = out.cors or cors_of_mock(params)
             mock = mock_preflight(chosen.get("statusCode"), params,
                                   chosen.get("responseTemplates"))
-            out.preflights[path] = (mock, list(security))
+            out.preflights[route] = (mock, list(security))
         else:
             what = f"{kind_of.upper()} integration" if kind_of else "no integration"
             if integration.get("requestTemplates") or integration.get("responses"):
                 what += " with mapping templates"
-            out.notes.append(f"not emulated: {method} {path} on {api} ({what})")
+            out.notes.append(f"not emulated: {method} {route} on {api} ({what})")
+
+
+def _route_path(path: str, method: str, kind: str) -> str:
+    """An HTTP API's `$default` route, which API Gateway writes as the ANY method of the
+    path `/$default` marked `isDefaultRoute` (api-gateway-swagger-extensions-any-method.html,
+    http-api-develop-routes.html), is the catch-all, not a path."""
+    return "$default" if kind == "http" and method == "ANY" and path in ("/$default",
+                                                                           "$default") else path
 
 
 def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> None:
