@@ -88,6 +88,10 @@ class Resolver:
         if isinstance(raw, dict) and len(raw) == 1:
             (key, arg), = raw.items()
             if key == "Condition":
+                # aws-sam-translator nests one, {"Condition": {"Condition": "X"}}, when it
+                # adds a resource's Condition to a conditional EventInvokeConfig destination.
+                if isinstance(arg, dict) and set(arg) == {"Condition"}:
+                    return self._truth(arg, name)
                 return self.condition(arg)
             if key in ("Fn::And", "Fn::Or") and isinstance(arg, list):
                 values = [self._truth(item, name) for item in arg]
