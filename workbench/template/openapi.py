@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.template.documents import shown
 from workbench.template.specs import (
     Authorizer,
     AuthorizerKind,
@@ -109,7 +110,8 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
             continue
         method = "ANY" if key.lower() in _ANY else key.upper()
         route = _route_path(path, method, kind)
-        security = operation.get("security", default_security) or []
+        security = _security(out, operation.get("security", default_security),
+                             f"{method} {route} on {api}")
         integration = operation.get("x-amazon-apigateway-integration") or {}
         kind_of = str(integration.get("type", "")).lower()
         if str(integration.get("responseTransferMode", "")).upper() == "STREAM":
@@ -137,6 +139,16 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
             if integration.get("requestTemplates") or integration.get("responses"):
                 what += " with mapping templates"
             out.notes.append(f"not emulated: {method} {route} on {api} ({what})")
+
+
+def _security(out: Definition, value: Any, where: str) -> list[dict[str, list[str]]]:
+    """An operation's security requirements: a list of maps, scheme -> scopes."""
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return value
+    if value:
+        out.notes.append(f"ignored: security of {where} (a list of requirements, not "
+                         f"{shown(value)})")
+    return []
 
 
 def _route_path(path: str, method: str, kind: str) -> str:
