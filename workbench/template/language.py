@@ -5,8 +5,8 @@ fragment once per item of the collection (a list, or a Ref to a CommaDelimitedLi
 parameter), replacing `${Identifier}` and `&{Identifier}` (the item with its
 non-alphanumeric characters dropped) in keys and strings, and `Ref: Identifier`, as
 CloudFormation does (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-foreach.html).
-Loops nest. The other extensions (Fn::Length, Fn::ToJsonString, Fn::FindInMap's
-DefaultValue) are evaluated with the other intrinsics.
+Loops nest, and may make a resource's properties. The other extensions (Fn::Length,
+Fn::ToJsonString, Fn::FindInMap's DefaultValue) are evaluated with the other intrinsics.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from workbench.errors import TemplateError
 from workbench.template.documents import shown
+from workbench.template.intrinsics import as_text
 
 FOR_EACH = "Fn::ForEach::"
 Fail = Callable[[str | None, str | None, str], TemplateError]
@@ -28,13 +29,26 @@ def expand(document: dict[str, Any], collection: Collection, fail: Fail) -> dict
     for section in ("Resources", "Outputs", "Conditions"):
         if isinstance(document.get(section), dict):
             out[section] = _section(document[section], collection, fail)
+    if isinstance(out.get("Resources"), dict):
+        out["Resources"] = {logical_id: _properties(resource, collection, fail)
+                            for logical_id, resource in out["Resources"].items()}
     return out
+
+
+def _properties(resource: Any, collection: Collection, fail: Fail) -> Any:
+    """A resource's Properties may hold loops too, which make properties (as SAM CLI's
+    language extensions read them)."""
+    if isinstance(resource, dict) and isinstance(resource.get("Properties"), dict):
+        return {**resource, "Properties": _section(resource["Properties"], collection, fail)}
+    return resource
 
 
 def _section(mapping: dict[str, Any], collection: Collection, fail: Fail) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in mapping.items():
         if not key.startswith(FOR_EACH):
+            if key in out:
+                raise fail(None, key, f"makes '{key}' twice (a loop and the key itself)")
             out[key] = value
             continue
         if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
@@ -45,7 +59,7 @@ def _section(mapping: dict[str, Any], collection: Collection, fail: Fail) -> dic
         if not isinstance(items, list):
             raise fail(None, key, f"the collection must be a list, got {shown(items)}")
         for item in items:
-            replaced = _replace(fragment, identifier, str(item))
+            replaced = _replace(fragment, identifier, as_text(item))
             for new_key, new_value in _section(replaced, collection, fail).items():
                 if new_key in out:
                     raise fail(None, key, f"makes '{new_key}' twice")
