@@ -20,6 +20,8 @@ from workbench.template.documents import shown
 from workbench.template.intrinsics import as_text
 
 FOR_EACH = "Fn::ForEach::"
+# Logical IDs are alphanumeric (CloudFormation User Guide, resources-section-structure.html).
+_LOGICAL_ID = re.compile(r"[A-Za-z0-9]+")
 Fail = Callable[[str | None, str | None, str], TemplateError]
 Collection = Callable[[Any, str], Any]  # (raw collection, loop name) -> list of strings
 
@@ -43,28 +45,42 @@ def _properties(resource: Any, collection: Collection, fail: Fail) -> Any:
     return resource
 
 
-def _section(mapping: dict[str, Any], collection: Collection, fail: Fail) -> dict[str, Any]:
+def _section(mapping: dict[str, Any], collection: Collection, fail: Fail,
+             outer: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in mapping.items():
-        if not key.startswith(FOR_EACH):
+        if not str(key).startswith(FOR_EACH):  # YAML keys may be numbers
             if key in out:
                 raise fail(None, key, f"makes '{key}' twice (a loop and the key itself)")
             out[key] = value
             continue
-        if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
-                and isinstance(value[2], dict)):
-            raise fail(None, key, "needs [Identifier, Collection, {OutputKey: OutputValue}]")
-        identifier, raw_items, fragment = value
-        items = collection(raw_items, key)
-        if not isinstance(items, list):
-            raise fail(None, key, f"the collection must be a list, got {shown(items)}")
+        identifier, items, fragment = _loop(key, value, collection, fail, outer)
         for item in items:
             replaced = _replace(fragment, identifier, as_text(item))
-            for new_key, new_value in _section(replaced, collection, fail).items():
+            for new_key, new_value in _section(replaced, collection, fail,
+                                               (*outer, identifier)).items():
                 if new_key in out:
                     raise fail(None, key, f"makes '{new_key}' twice")
+                if not _LOGICAL_ID.fullmatch(str(new_key)):
+                    raise fail(None, key, f"makes '{new_key}': a logical ID or property "
+                               "name is alphanumeric")
                 out[new_key] = new_value
     return out
+
+
+def _loop(key: str, value: Any, collection: Collection, fail: Fail,
+          outer: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
+    """A loop's identifier (which no enclosing loop uses), items and fragment."""
+    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            and isinstance(value[2], dict)):
+        raise fail(None, key, "needs [Identifier, Collection, {OutputKey: OutputValue}]")
+    identifier, raw_items, fragment = value
+    if identifier in outer:
+        raise fail(None, key, f"reuses the identifier {identifier} of a loop around it")
+    items = collection(raw_items, key)
+    if not isinstance(items, list):
+        raise fail(None, key, f"the collection must be a list, got {shown(items)}")
+    return identifier, items, fragment
 
 
 def _replace(value: Any, identifier: str, item: str) -> Any:

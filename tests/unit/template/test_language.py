@@ -45,3 +45,21 @@ def test_a_loop_in_a_resources_properties_makes_properties() -> None:
 def test_a_loop_may_not_remake_a_key(properties: dict[str, Any]) -> None:
     with pytest.raises(TemplateError, match="makes 'Timeout' twice"):
         _expand({"Fn": {"Type": "T", "Properties": properties}})
+
+
+@pytest.mark.parametrize("loop, message", [
+    (["Name", ["a", "b-c"], {"Topic${Name}": {"Type": "T"}}],
+     "makes 'Topicb-c': a logical ID or property name is alphanumeric"),
+    (["Name", ["a"], {"Topic${Name}${Unknown}": {"Type": "T"}}],
+     "makes 'Topica\\$\\{Unknown\\}'"),
+    (["Name", ["a"], {"Fn::ForEach::Inner": ["Name", ["b"], {"T${Name}": {"Type": "T"}}]}],
+     "reuses the identifier Name of a loop around it"),
+])
+def test_what_cloudformation_refuses_in_a_loop(loop: list[Any], message: str) -> None:
+    with pytest.raises(TemplateError, match=message):
+        _expand({"Fn::ForEach::Loop": loop})
+
+
+def test_a_number_as_a_key_is_no_traceback() -> None:
+    assert _expand({"R": {"Type": "T", "Properties": {2: 3}}, 1: {"Type": "T"}}) == {
+        "R": {"Type": "T", "Properties": {2: 3}}, 1: {"Type": "T"}}
