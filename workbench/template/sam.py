@@ -159,18 +159,18 @@ def _translate_once(document: dict[str, Any], parameters: dict[str, Any], region
 
 
 def _typed(declared: Any, parameters: dict[str, Any]) -> dict[str, Any]:
-    """The known parameters as SAM CLI substitutes them: a Default as the template types it
-    (`Default: 50` a number, `Default: true` a boolean: samcli's SamBaseProvider reads it
-    so), and a Number parameter's value as a number however given, since the transform
-    checks properties such as BatchSize and TimeoutInMillis by type. (The resolver keeps
-    CloudFormation's text: a Ref to a Number parameter is a string.)"""
+    """The known parameters as the transform takes them: it checks some properties by type
+    (BatchSize and TimeoutInMillis numbers, Enabled and CorsConfiguration booleans), which
+    CloudFormation's text fails. So a Number parameter's value is a number, and a Default
+    that YAML wrote as `true`/`false` a boolean (samtranslator reads a Default so); any
+    other value stays text, as StageName and names need. (The resolver keeps the text.)"""
     specs = declared if isinstance(declared, dict) else {}
     out: dict[str, Any] = {}
     for name, value in parameters.items():
         spec = specs.get(name)
         spec = spec if isinstance(spec, dict) else {}
         default = spec.get("Default")
-        if isinstance(default, (bool, int, float)) and value == as_text(default):
+        if isinstance(default, bool) and value == as_text(default):
             out[name] = default
         elif spec.get("Type") == "Number" and isinstance(value, str):
             out[name] = int(value) if re.fullmatch(r"[-+]?\d+", value) else float(value)

@@ -63,10 +63,11 @@ Parameters:
   Timeout: {Type: Number, Default: "29000"}
   Window: {Type: Number}
   Cors: {Type: String, Default: true}
+  Stage: {Type: String, Default: 2}
 Resources:
   Api:
     Type: AWS::Serverless::HttpApi
-    Properties: {CorsConfiguration: !Ref Cors}
+    Properties: {CorsConfiguration: !Ref Cors, StageName: !Ref Stage}
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -89,10 +90,11 @@ Resources:
 
 def test_parameters_reach_the_transform_typed_as_sam_cli_types_them(tmp_path: Path) -> None:
     # The transform checks BatchSize, TimeoutInMillis and CorsConfiguration by type: "50"
-    # and "true" are refused. SAM CLI substitutes a Default as YAML typed it; a Number is a number.
+    # and "true" are refused; StageName must be text, 2 is refused.
     (tmp_path / "app.py").write_text("def handler(e, c): return e\n")
     (tmp_path / "template.yaml").write_text(NUMBERS)
     values = template.TemplateValues(parameter_overrides={"Window": "5"})
     tpl = template.load(tmp_path / "template.yaml", values=values)
     assert [(r.method, r.path) for r in tpl.routes] == [("GET", "/get")]
+    assert tpl.apis["Api"].stage == "2"
     assert not [note for note in tpl.unsupported if "SAM transform" in note]
