@@ -42,6 +42,8 @@ class _NoValue:
 
 
 NO_VALUE = _NoValue()
+_CONDITION_SHAPES = {"Fn::Equals": "[value, value]", "Fn::Not": "[condition]",
+                     "Fn::And": "a list of conditions", "Fn::Or": "a list of conditions"}
 _SUB = re.compile(r"\$\{([^}]*)\}")
 _DYNAMIC = re.compile(r"\{\{resolve:([a-z-]+):([^}]*)\}\}")
 Fail = Callable[[str | None, str | None, str], TemplateError]
@@ -54,6 +56,9 @@ class Resolver:
                  conditions: Mapping[str, Any], mappings: Mapping[str, Any],
                  resource_ids: set[str], attribute: Attribute, region: str,
                  overrides: Mapping[str, str]) -> None:
+        for section, value in (("Conditions", conditions), ("Mappings", mappings)):
+            if not isinstance(value, Mapping):  # the template's own, as written
+                raise fail(None, section, f"must be a map of names, not {shown(value)}")
         self.fail = fail
         self.parameters = parameters
         self.pseudo = pseudo
@@ -104,6 +109,9 @@ class Resolver:
                     if isinstance(side, Unknown):
                         raise self.fail(None, f"Conditions.{name}", f"depends on {side}")
                 return as_text(left) == as_text(right)
+            if key in _CONDITION_SHAPES:  # resolving it would come back here
+                raise self.fail(None, f"Conditions.{name}",
+                                f"{key} needs {_CONDITION_SHAPES[key]}, got {shown(arg)}")
         value = self.resolve(raw, None, f"Conditions.{name}")
         if isinstance(value, bool):
             return value
@@ -173,8 +181,8 @@ class Resolver:
         return self.attribute(target, attr)
 
     def sub(self, arg: Any, resource: str | None, prop: str | None) -> Any:
-        text, names = (arg[0], arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) else (
-            arg, {})
+        text, names = (arg[0], arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) and len(
+            arg) in (1, 2) else (arg, {})
         if not isinstance(text, str) or not isinstance(names, dict):
             raise self.fail(resource, prop, f"Fn::Sub needs a string, got {shown(arg)}")
         values = {k: self.resolve(v, resource, prop) for k, v in names.items()}
@@ -241,7 +249,8 @@ class Resolver:
         for key in keys:
             if isinstance(key, Unknown):
                 return key
-        found = self.mappings.get(as_text(keys[0]), {}).get(as_text(keys[1]), {})
+        top = self.mappings.get(as_text(keys[0]))
+        found = top.get(as_text(keys[1])) if isinstance(top, dict) else None
         if isinstance(found, dict) and as_text(keys[2]) in found:
             return self.resolve(found[as_text(keys[2])], resource, prop)
         if len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
