@@ -69,13 +69,37 @@ class Definition:
     notes: list[str] = field(default_factory=list)
 
 
+class _Malformed(Exception):
+    """A part of the body is not of the shape OpenAPI gives it."""
+
+
+def _shaped(value: Any, kind: type, what: str) -> Any:
+    """`value`, of the `kind` (dict or list) OpenAPI gives `what`; absent, an empty one."""
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise _Malformed(f"{what} must be a {'map' if kind is dict else 'list'}, not "
+                         f"{shown(value)}")
+    return value
+
+
 def read(body: dict[str, Any], kind: str, api: str) -> Definition:
+    """The body's routes, authorizers and API-wide settings; a malformed body, which API
+    Gateway would not import, serves nothing and says why."""
+    try:
+        return _read(body, kind, api)
+    except _Malformed as exc:
+        return Definition(notes=[f"not emulated: the OpenAPI body of {api} ({exc})"])
+
+
+def _read(body: dict[str, Any], kind: str, api: str) -> Definition:
     out = Definition()
-    schemes = (body.get("securityDefinitions") or
-               (body.get("components") or {}).get("securitySchemes") or {})
+    components = _shaped(body.get("components"), dict, "components")
+    schemes = (_shaped(body.get("securityDefinitions"), dict, "securityDefinitions") or
+               _shaped(components.get("securitySchemes"), dict, "components.securitySchemes"))
     for name, scheme in schemes.items():
         _scheme(out, str(name), scheme if isinstance(scheme, dict) else {}, kind)
-    for path, item in (body.get("paths") or {}).items():
+    for path, item in _shaped(body.get("paths"), dict, "paths").items():
         if isinstance(item, dict):
             _path(out, body, str(path), item, kind, api)
     cors = body.get("x-amazon-apigateway-cors")
@@ -83,7 +107,9 @@ def read(body: dict[str, Any], kind: str, api: str) -> Definition:
         out.cors = cors_of(cors)
     source = body.get("x-amazon-apigateway-api-key-source")
     out.api_key_source = str(source).upper() if source else None
-    for kind_of, response in (body.get("x-amazon-apigateway-gateway-responses") or {}).items():
+    responses = _shaped(body.get("x-amazon-apigateway-gateway-responses"), dict,
+                        "x-amazon-apigateway-gateway-responses")
+    for kind_of, response in responses.items():
         if isinstance(response, dict):
             out.gateway_responses[str(kind_of)] = gateway_response(
                 response.get("statusCode"), response.get("responseParameters"),
@@ -91,7 +117,8 @@ def read(body: dict[str, Any], kind: str, api: str) -> Definition:
     for key, what in _NOT_EMULATED.items():
         if body.get(key):
             out.notes.append(f"not emulated: {what} of {api} ({key})")
-    binary = body.get("x-amazon-apigateway-binary-media-types") or []
+    binary = _shaped(body.get("x-amazon-apigateway-binary-media-types"), list,
+                     "x-amazon-apigateway-binary-media-types")
     out.binary_media_types = tuple(str(b).replace("~1", "/") for b in binary)
     return out
 
@@ -100,7 +127,8 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
           api: str) -> None:
     """One path's operations: proxy routes, mock preflights, the rest reported."""
     default_security = body.get("security") or []
-    validators = body.get("x-amazon-apigateway-request-validators") or {}
+    validators = _shaped(body.get("x-amazon-apigateway-request-validators"), dict,
+                         "x-amazon-apigateway-request-validators")
     default_validator = body.get("x-amazon-apigateway-request-validator")
     for key, operation in item.items():
         if key.lower() in _PATH_FIELDS:
@@ -112,7 +140,8 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
         route = _route_path(path, method, kind)
         security = _security(out, operation.get("security", default_security),
                              f"{method} {route} on {api}")
-        integration = operation.get("x-amazon-apigateway-integration") or {}
+        integration = _shaped(operation.get("x-amazon-apigateway-integration"), dict,
+                              f"x-amazon-apigateway-integration of {method} {route}")
         kind_of = str(integration.get("type", "")).lower()
         if str(integration.get("responseTransferMode", "")).upper() == "STREAM":
             out.notes.append(f"not emulated: response streaming of {method} {route} on {api} "
@@ -122,7 +151,8 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
             out.operations.append(Operation(
                 method, route, route_target_in(integration.get("uri")),
                 str(integration.get("payloadFormatVersion", "2.0" if kind == "http" else "1.0")),
-                list(security), _validation(body, item, operation, validators.get(validator)),
+                list(security), _validation(body, item, operation, validators.get(
+                    validator) if isinstance(validator, str) else None),
                 str(operation["operationId"]) if operation.get("operationId") else None,
                 tenant_id_mapping(integration.get("requestParameters"))))
         elif kind_of == "mock" and method == "OPTIONS":
@@ -176,23 +206,29 @@ def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> No
     sources = config.get("identitySource")
     if isinstance(sources, str):
         sources = [s.strip() for s in sources.split(",") if s.strip()]
+    sources = _shaped(sources, list, f"identitySource of {name}")
     if not sources and auth_kind in ("token", "cognito") and scheme.get("in") == "header":
         sources = [f"method.request.header.{scheme.get('name', 'Authorization')}"]
-    jwt = config.get("jwtConfiguration") or {}
+    jwt = _shaped(config.get("jwtConfiguration"), dict, f"jwtConfiguration of {name}")
+    ttl = str(config.get("authorizerResultTtlInSeconds", 300))
+    if not ttl.isdigit():
+        raise _Malformed(f"authorizerResultTtlInSeconds of {name} must be seconds, not "
+                         f"{shown(config.get('authorizerResultTtlInSeconds'))}")
     audience = jwt.get("audience") or []
     version = config.get("authorizerPayloadFormatVersion")
     simple = config.get("enableSimpleResponses", False) in (True, "true")
     out.authorizers[name] = Authorizer(
         name=name, kind=auth_kind, function=function_name_in(config.get("authorizerUri")),
         identity_sources=tuple(str(s) for s in sources or ()),
-        ttl_s=int(str(config.get("authorizerResultTtlInSeconds", 300))),
+        ttl_s=int(ttl),
         validation_regex=config.get("identityValidationExpression"),
         payload_version="2.0" if str(version) == "2.0" else "1.0", simple_responses=simple,
         refused=payload_problem(version, simple)
         if kind == "http" and auth_kind == "request" else None,
         issuer=jwt.get("issuer"),
         audiences=tuple(str(a) for a in (audience if isinstance(audience, list) else [audience])),
-        user_pool_arns=tuple(str(a) for a in config.get("providerARNs") or ()))
+        user_pool_arns=tuple(str(a) for a in _shaped(config.get("providerARNs"), list,
+                                                     f"providerARNs of {name}")))
 
 
 def cors_of(config: dict[str, Any]) -> Cors:
@@ -273,7 +309,8 @@ def _validation(body: dict[str, Any], item: dict[str, Any], operation: dict[str,
     parameters: list[tuple[str, bool]] = []
     schema: dict[str, Any] | None = None
     required_body = False
-    for param in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
+    for param in [*_shaped(item.get("parameters"), list, "parameters"),
+                  *_shaped(operation.get("parameters"), list, "parameters")]:
         if not isinstance(param, dict):
             continue
         place = param.get("in")
@@ -283,8 +320,9 @@ def _validation(body: dict[str, Any], item: dict[str, Any], operation: dict[str,
         elif place in _PARAMETER_PLACES:
             parameters.append((f"method.request.{_PARAMETER_PLACES[place]}.{param.get('name')}",
                                bool(param.get("required"))))
-    request_body = operation.get("requestBody") or {}
-    content = (request_body.get("content") or {}).get("application/json") or {}
+    request_body = _shaped(operation.get("requestBody"), dict, "requestBody")
+    content = _shaped(_shaped(request_body.get("content"), dict, "requestBody.content").get(
+        "application/json"), dict, "requestBody.content.application/json")
     if content.get("schema") is not None:
         schema, required_body = _schema(body, content["schema"]), bool(
             request_body.get("required"))

@@ -165,6 +165,8 @@ def _checked(path: Path, name: str, kind: str, spec: dict[str, Any], raw: Any) -
 
     is_list = kind == "CommaDelimitedList" or kind.startswith("List<")
     # CloudFormation's values are text: YAML's `Default: true` is "true", not True.
+    if isinstance(raw, list) and not is_list:
+        raise fail(f"a {kind} parameter's value is text, not the list {shown(raw)}")
     if isinstance(raw, list):
         items = [as_text(v) for v in raw]
     else:

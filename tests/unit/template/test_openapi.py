@@ -50,3 +50,22 @@ def test_security_that_is_not_a_list_is_noted_not_a_traceback() -> None:
         ("GET", "/test", [])]
     assert definition.notes == ["ignored: security of GET /test on Api (a list of "
                                 'requirements, not {"Auth": []})']
+
+
+@pytest.mark.parametrize("body, why", [
+    ({"paths": ["/a"]}, 'paths must be a map, not ["/a"]'),
+    ({"x-amazon-apigateway-binary-media-types": "image/png"},
+     "x-amazon-apigateway-binary-media-types must be a list, not 'image/png'"),
+    ({"paths": {"/a": {"get": {"x-amazon-apigateway-integration": "aws_proxy"}}}},
+     "x-amazon-apigateway-integration of GET /a must be a map, not 'aws_proxy'"),
+    ({"securityDefinitions": {"A": {"x-amazon-apigateway-authorizer": {
+        "type": "token", "authorizerResultTtlInSeconds": "soon"}}}},
+     "authorizerResultTtlInSeconds of A must be seconds, not 'soon'"),
+    ({"securityDefinitions": {"A": {"x-amazon-apigateway-authorizer": {
+        "type": "jwt", "jwtConfiguration": ["issuer"]}}}},
+     'jwtConfiguration of A must be a map, not ["issuer"]'),
+])
+def test_a_malformed_body_serves_nothing_and_says_why(body: dict[str, Any], why: str) -> None:
+    definition = openapi.read(body, "rest", "Api")
+    assert definition.operations == []
+    assert definition.notes == [f"not emulated: the OpenAPI body of Api ({why})"]

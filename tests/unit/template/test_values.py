@@ -23,7 +23,8 @@ def test_yaml_booleans_are_the_text_cloudformation_compares(given: dict[str, str
     ({"Type": "Number", "MinValue": "ten"}, "MinValue must be a number, not 'ten'"),
     ({"Type": "String", "MaxLength": [1]}, "MaxLength must be a number, not \\[1\\]"),
     ({"Type": "String", "AllowedPattern": "["}, "AllowedPattern '\\[' is not a pattern"),
+    ({"Type": "String", "Default": []}, "a String parameter's value is text, not the list"),
 ])
 def test_a_bad_constraint_is_one_line(spec: dict[str, Any], message: str) -> None:
     with pytest.raises(TemplateError, match=message):
-        parameter_values(Path("t.yaml"), {"P": {**spec, "Default": "5"}}, {})
+        parameter_values(Path("t.yaml"), {"P": {"Default": "5", **spec}}, {})
