@@ -3,7 +3,10 @@ Routes and Integrations; Authorizers (JWT, Lambda), CorsConfiguration, Stage."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from workbench.template import openapi
+from workbench.template.documents import shown
 from workbench.template.drafts import Draft, belongs, read_body, report_ignored
 from workbench.template.specs import Authorizer, payload_problem
 from workbench.template.stack import Stack, function_name_in, route_target_in
@@ -27,7 +30,7 @@ def read(stack: Stack, api: str) -> Draft:
               if belongs(stack, s, "ApiId", api)]
     if stages:
         draft.stage = str(stack.known(stages[0], "StageName"))
-        variables = stack.known(stages[0], "StageVariables", {}) or {}
+        variables = _shaped(stack, stages[0], "StageVariables", dict)
         draft.variables = {str(k): str(v) for k, v in variables.items()}
     _http_routes(stack, api, draft)
     report_ignored(stack, api)
@@ -64,13 +67,17 @@ def _http_routes(stack: Stack, api: str, draft: Draft) -> None:
             {"authorizer": authorizer if auth_type in ("JWT", "CUSTOM") and authorizer in
              authorizers else None,
              "iam": auth_type == "AWS_IAM",
-             "scopes": tuple(stack.known(route_id, "AuthorizationScopes", []) or ()),
+             "scopes": tuple(_shaped(stack, route_id, "AuthorizationScopes", list)),
              "api_key_required": False, "validation": None}))
 
 
 def _http_authorizer(stack: Stack, auth_id: str) -> Authorizer:
     kind = str(stack.known(auth_id, "AuthorizerType", "REQUEST")).upper()
-    jwt = stack.known(auth_id, "JwtConfiguration", {}) or {}
+    jwt = _shaped(stack, auth_id, "JwtConfiguration", dict)
+    ttl = stack.known(auth_id, "AuthorizerResultTtlInSeconds", 300)
+    if isinstance(ttl, bool) or not str(ttl).isdigit():
+        raise stack.fail(auth_id, "AuthorizerResultTtlInSeconds",
+                         f"must be a number of seconds, not {shown(ttl)}")
     sources = stack.known(auth_id, "IdentitySource", []) or []
     name = stack.name(auth_id)
     version = stack.known(auth_id, "AuthorizerPayloadFormatVersion", None)
@@ -80,7 +87,16 @@ def _http_authorizer(stack: Stack, auth_id: str) -> Authorizer:
         function=function_name_in(stack.value(auth_id, "AuthorizerUri")),
         identity_sources=tuple(str(s) for s in (sources if isinstance(sources, list)
                                                 else [sources])),
-        ttl_s=int(stack.known(auth_id, "AuthorizerResultTtlInSeconds", 300)),
+        ttl_s=int(ttl),
         payload_version="2.0" if str(version) == "2.0" else "1.0", simple_responses=simple,
         refused=payload_problem(version, simple) if kind != "JWT" else None,
         issuer=jwt.get("Issuer"), audiences=tuple(str(a) for a in jwt.get("Audience") or ()))
+
+
+def _shaped(stack: Stack, logical_id: str, prop: str, kind: type) -> Any:
+    """A property that must be a map or a list (`kind`); absent, an empty one."""
+    value = stack.known(logical_id, prop)
+    problem = openapi.wrong_shape(value, kind)
+    if problem is not None:
+        raise stack.fail(logical_id, prop, problem)
+    return kind() if value is None else value

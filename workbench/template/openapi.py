@@ -73,14 +73,19 @@ class _Malformed(Exception):
     """A part of the body is not of the shape OpenAPI gives it."""
 
 
+def wrong_shape(value: Any, kind: type) -> str | None:
+    """Why `value` is not the map or list (`kind`) it must be; None if it is or is absent."""
+    if value is None or isinstance(value, kind):
+        return None
+    return f"must be a {'map' if kind is dict else 'list'}, not {shown(value)}"
+
+
 def _shaped(value: Any, kind: type, what: str) -> Any:
     """`value`, of the `kind` (dict or list) OpenAPI gives `what`; absent, an empty one."""
-    if value is None:
-        return kind()
-    if not isinstance(value, kind):
-        raise _Malformed(f"{what} must be a {'map' if kind is dict else 'list'}, not "
-                         f"{shown(value)}")
-    return value
+    problem = wrong_shape(value, kind)
+    if problem is not None:
+        raise _Malformed(f"{what} {problem}")
+    return kind() if value is None else value
 
 
 def read(body: dict[str, Any], kind: str, api: str) -> Definition:
