@@ -47,8 +47,7 @@ def gather(template: Path, *, commands: Sequence[str], overrides: Iterable[str] 
     parameters: dict[str, str] = {}
     for section in sections:
         config.update(section)
-        parameters.update(parse_overrides(_as_list(section.get("parameter_overrides")),
-                                          "samconfig"))
+        parameters.update(_config_overrides(section.get("parameter_overrides")))
     parameters.update(parse_overrides(overrides, PARAMETER_FLAG))
     env_file = env_vars or (Path(str(config["env_vars"])) if config.get("env_vars") else None)
     if env_file is not None and not env_file.is_absolute() and env_vars is None:
@@ -121,15 +120,28 @@ def _samconfig(template: Path, commands: Sequence[str], config_env: str | None,
         raise WorkbenchError(f"{path}: not a samconfig file (environments of sections)")
     if config_env is not None and env not in document:
         raise WorkbenchError(f"{path}: no environment '{env}' (--config-env)")
-    sections = [(document.get(env, {}).get(command) or {}).get("parameters") or {}
-                for command in ("global", *commands)]
-    return [s for s in sections if isinstance(s, dict)], [path]
+    sections = []
+    for command in ("global", *commands):
+        section = document.get(env, {}).get(command) or {}
+        parameters = (section.get("parameters") or {}) if isinstance(section, dict) else None
+        if not isinstance(parameters, dict):
+            raise WorkbenchError(f"{path}: [{env}.{command}] must be a table with a "
+                                 "parameters table")
+        sections.append(parameters)
+    return sections, [path]
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+def _config_overrides(value: Any) -> dict[str, str]:
+    """samconfig's parameter_overrides: `K=V ...` text, a list of such texts, or a map
+    (SAM CLI takes one, a list value joined by commas, as a CommaDelimitedList's)."""
+    if isinstance(value, dict):
+        return {str(k): ",".join(as_text(v) for v in item) if isinstance(item, list) else (
+            "" if item is None else as_text(item)) for k, item in value.items()}
+    items = [] if value is None else value if isinstance(value, list) else [value]
+    if not all(isinstance(item, str) for item in items):
+        raise WorkbenchError(f"samconfig: parameter_overrides must be 'K=V ...' text, a list "
+                             f"of it or a map, not {shown(value)}")
+    return parse_overrides(items, "samconfig")
 
 
 # -- CloudFormation parameters ---------------------------------------------------------
