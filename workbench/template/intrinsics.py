@@ -181,8 +181,8 @@ class Resolver:
         return self.attribute(target, attr)
 
     def sub(self, arg: Any, resource: str | None, prop: str | None) -> Any:
-        text, names = (arg[0], arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) and len(
-            arg) in (1, 2) else (arg, {})
+        listed = isinstance(arg, list) and len(arg) in (1, 2)
+        text, names = (arg[0], arg[1] if len(arg) > 1 else {}) if listed else (arg, {})
         if not isinstance(text, str) or not isinstance(names, dict):
             raise self.fail(resource, prop, f"Fn::Sub needs a string, got {shown(arg)}")
         values = {k: self.resolve(v, resource, prop) for k, v in names.items()}

@@ -190,8 +190,8 @@ def _route_path(path: str, method: str, kind: str) -> str:
     """An HTTP API's `$default` route, which API Gateway writes as the ANY method of the
     path `/$default` marked `isDefaultRoute` (api-gateway-swagger-extensions-any-method.html,
     http-api-develop-routes.html), is the catch-all, not a path."""
-    return "$default" if kind == "http" and method == "ANY" and path in ("/$default",
-                                                                           "$default") else path
+    is_default = kind == "http" and method == "ANY" and path in ("/$default", "$default")
+    return "$default" if is_default else path
 
 
 def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> None:

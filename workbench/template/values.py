@@ -135,13 +135,18 @@ def _config_overrides(value: Any) -> dict[str, str]:
     """samconfig's parameter_overrides: `K=V ...` text, a list of such texts, or a map
     (SAM CLI takes one, a list value joined by commas, as a CommaDelimitedList's)."""
     if isinstance(value, dict):
-        return {str(k): ",".join(as_text(v) for v in item) if isinstance(item, list) else (
-            "" if item is None else as_text(item)) for k, item in value.items()}
+        return {str(key): _override_text(item) for key, item in value.items()}
     items = [] if value is None else value if isinstance(value, list) else [value]
     if not all(isinstance(item, str) for item in items):
         raise WorkbenchError(f"samconfig: parameter_overrides must be 'K=V ...' text, a list "
                              f"of it or a map, not {shown(value)}")
     return parse_overrides(items, "samconfig")
+
+
+def _override_text(item: Any) -> str:
+    if isinstance(item, list):
+        return ",".join(as_text(v) for v in item)
+    return "" if item is None else as_text(item)
 
 
 # -- CloudFormation parameters ---------------------------------------------------------
@@ -176,9 +181,9 @@ def _checked(path: Path, name: str, kind: str, spec: dict[str, Any], raw: Any) -
         return TemplateError(str(path), None, f"Parameters.{name}", message)
 
     is_list = kind == "CommaDelimitedList" or kind.startswith("List<")
-    # CloudFormation's values are text: YAML's `Default: true` is "true", not True.
     if isinstance(raw, list) and not is_list:
         raise fail(f"a {kind} parameter's value is text, not the list {shown(raw)}")
+    # CloudFormation's values are text: YAML's `Default: true` is "true", not True.
     if isinstance(raw, list):
         items = [as_text(v) for v in raw]
     else:
