@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.build import built_template, deps, sizes
+from workbench.build import assemble, built_template, deps, sizes
 from workbench.build.elf import glibc_version, libstdcxx_version
 from workbench.build.pip import _versions
 from workbench.build.platforms import Target
+from workbench.template import FunctionSpec, LayerSpec
 
 
 @pytest.mark.parametrize("runtime, glibc, image", [
@@ -227,3 +228,31 @@ def test_the_versions_pip_saw_are_the_newest_few() -> None:
     assert _versions(output) == "1.22, 1.23, 1.24, 1.25, 1.26, 1.27, 1.28, 1.29 (and 22 earlier)"
     assert _versions(output.replace(many, "1.0, 2.0")) == "1.0, 2.0"
     assert _versions(output.replace(many, "none")) == "none"
+
+
+def _code_with_editor_files(folder: Path) -> Path:
+    for relative in ("app.py", ".idea/workspace.xml", ".vscode/settings.json", ".gitignore",
+                     "tool.egg-info/PKG-INFO", "pkg/__init__.py", "pkg/.idea/misc.xml",
+                     "_speedups.so"):
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text("x")
+    return folder
+
+
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_function_is_built_without_what_sam_build_leaves_out(tmp_path: Path) -> None:
+    code = _code_with_editor_files(tmp_path / "fn")
+    spec = FunctionSpec(name="Fn", handler="app.handler", runtime="python3.11", code_uri=code)
+    built = assemble.function(spec, [], tmp_path / "stage", slim=True, say=[].append)
+    # aws-lambda-builders' python_pip excludes, at any depth; a vendored .so is kept
+    assert _files(built.task_root) == {"app.py", "pkg/__init__.py", "_speedups.so"}
+
+
+def test_a_layer_without_a_build_method_is_copied_as_it_deploys(tmp_path: Path) -> None:
+    content = _code_with_editor_files(tmp_path / "lib")
+    built = assemble.layer(LayerSpec("Lib", content), tmp_path / "stage", slim=True,
+                           say=[].append)
+    assert _files(built.path) == _files(content)  # `sam deploy` zips the folder as it is

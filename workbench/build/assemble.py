@@ -53,7 +53,7 @@ def layer(spec: LayerSpec, stage: Path, *, slim: bool, say: Say) -> BuiltLayer:
     installed = _dependencies(spec.content_uri, target, slim, say)
     if installed is not None:
         code.link_tree(installed.site, out / "python")
-    copied = code.copy_code(spec.content_uri, out / "python")
+    copied = code.copy_code(spec.content_uri, out / "python", code.SAM_EXCLUDED)
     if installed is not None:
         build_inputs.check_code(copied, installed.removed_tools, f"layer {spec.logical_id}")
     size = _measure(copied, out) + (installed.size if installed else sizes.Size())
@@ -135,7 +135,7 @@ def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim:
     installed = _dependencies(spec.code_uri, target, slim, say)
     if installed is not None:
         code.link_tree(installed.site, out)
-    copied = code.copy_code(spec.code_uri, out)
+    copied = code.copy_code(spec.code_uri, out, code.SAM_EXCLUDED)
     out.mkdir(parents=True, exist_ok=True)
     if installed is not None:
         build_inputs.check_code(copied, installed.removed_tools, spec.name)
