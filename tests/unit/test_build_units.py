@@ -3,10 +3,12 @@ template's paths, the cache key."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from workbench import template
 from workbench.build import assemble, built_template, deps, sizes
 from workbench.build.elf import glibc_version, libstdcxx_version
 from workbench.build.pip import _versions
@@ -256,3 +258,26 @@ def test_a_layer_without_a_build_method_is_copied_as_it_deploys(tmp_path: Path) 
     built = assemble.layer(LayerSpec("Lib", content), tmp_path / "stage", slim=True,
                            say=[].append)
     assert _files(built.path) == _files(content)  # `sam deploy` zips the folder as it is
+
+
+def test_a_cdk_asset_is_built_as_cdk_deploy_uploads_it(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # nothing may be installed
+    asset = _code_with_editor_files(tmp_path / "cdk.out" / "asset.1f2e")
+    (asset / "requirements.txt").write_text("no-such-package==1.0\n")
+    (tmp_path / "cdk.out" / "Stack.template.json").write_text(json.dumps({"Resources": {
+        "Fn1A2B3C4D": {"Type": "AWS::Lambda::Function",
+                       "Properties": {"Code": {"S3Bucket": "cdk-bucket", "S3Key": "1f2e.zip"},
+                                      "Handler": "app.handler", "Runtime": "python3.11"},
+                       "Metadata": {"aws:cdk:path": "Stack/Fn/Resource",
+                                    "aws:asset:path": "asset.1f2e",
+                                    "aws:asset:is-bundled": False,
+                                    "aws:asset:property": "Code"}}}}))
+    spec = template.load(tmp_path / "cdk.out" / "Stack.template.json").functions["Fn1A2B3C4D"]
+    lines: list[str] = []
+    built = assemble.function(spec, [], tmp_path / "stage", slim=True, say=lines.append)
+    assert _files(built.task_root) == _files(asset)  # bundled or not, it deploys as it is
+    assert built.packages == {}
+    assert any("requirements.txt is not installed: a CDK asset deploys as it is" in note
+               for note in built.notes), built.notes

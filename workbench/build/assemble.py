@@ -131,17 +131,22 @@ def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim:
         raise BuildError(f"{spec.name}: its CodeUri {spec.code_uri} does not exist: create "
                          "it, or correct CodeUri in the template")
     target = Target(spec.runtime, spec.architecture)
-    say(f"==> {spec.name}: {target.describe()}, code {spec.code_uri}")
-    installed = _dependencies(spec.code_uri, target, slim, say)
+    as_is = " (a CDK asset: built as it is, as `cdk deploy` uploads it)" if spec.cdk_asset else ""
+    say(f"==> {spec.name}: {target.describe()}, code {spec.code_uri}{as_is}")
+    installed = None if spec.cdk_asset else _dependencies(spec.code_uri, target, slim, say)
     if installed is not None:
         code.link_tree(installed.site, out)
-    copied = code.copy_code(spec.code_uri, out, code.SAM_EXCLUDED)
+    copied = code.copy_code(spec.code_uri, out, () if spec.cdk_asset else code.SAM_EXCLUDED)
     out.mkdir(parents=True, exist_ok=True)
     if installed is not None:
         build_inputs.check_code(copied, installed.removed_tools, spec.name)
     _check_own_binaries(spec.name, copied, out, layers, target)
     layer_size = sum((built.size for built in layers), sizes.Size())
     notes = list(installed.notes if installed else ())
+    if spec.cdk_asset and (spec.code_uri / "requirements.txt").is_file():
+        notes.append("its requirements.txt is not installed: a CDK asset deploys as it is "
+                     "(bundle the dependencies into it: Code.fromAsset's bundling, or "
+                     "PythonFunction)")
     for built in layers:
         notes += built.notes
     notes += _other_pythons(copied, "its code", target)

@@ -25,6 +25,9 @@ class Code:
     folder: Path  # what the runtime runs as the task root
     inline: str | None = None
     archive: Path | None = None  # the .zip (or the single file) it came from
+    # A CDK asset (`Metadata: aws:asset:path`): `cdk deploy` uploads it as it is, bundled
+    # (`aws:asset:is-bundled`) or not, so it is built as it is.
+    asset: bool = False
 
 
 def local(path: Path, where: str, resource: str, prop: str, raw: str) -> Code:

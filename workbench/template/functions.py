@@ -7,6 +7,7 @@ code in S3) is listed in `Template.skipped` with the reason; the rest still serv
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from workbench.errors import TemplateError
@@ -122,6 +123,7 @@ def _function(stack: Stack, logical_id: str, code: codes.Code,
     return FunctionSpec(
         name=name, handler=handler, runtime=str(stack.value(logical_id, "Runtime")),
         code_uri=code.folder, inline_code=code.inline, code_archive=code.archive,
+        cdk_asset=code.asset,
         memory_mb=_int(stack, logical_id, "MemorySize", 128, 128, 10240),
         timeout_s=float(_int(stack, logical_id, "Timeout", 3, 1, 900)),
         environment=environment(stack, logical_id, function_name),
@@ -201,7 +203,8 @@ def _local(stack: Stack, logical_id: str, prop: str, path: str, asset: bool) -> 
     if asset and not folder.exists():
         raise stack.fail(logical_id, prop, f"the CDK asset '{path}' does not exist beside the "
                          "template (run `cdk synth` again?)")
-    return codes.local(folder, str(stack.path), stack.name(logical_id), prop, path)
+    code = codes.local(folder, str(stack.path), stack.name(logical_id), prop, path)
+    return replace(code, asset=asset)
 
 
 def _layer(stack: Stack, function: str, item: Any,

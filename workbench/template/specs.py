@@ -206,6 +206,7 @@ class FunctionSpec:
     # or a single file (code_uri holds a copy of it).
     inline_code: str | None = None
     code_archive: Path | None = None
+    cdk_asset: bool = False  # code_uri is a CDK asset, deployed as it is (template/code.py)
     # The names of its AWS::Lambda::Alias resources (SAM makes one for AutoPublishAlias):
     # with $LATEST, the qualifiers the Invoke API accepts.
     aliases: tuple[str, ...] = ()
