@@ -28,8 +28,12 @@ def rest_mock(mock: MockPreflight, request: HttpRequest) -> HttpResponse:
     request value (developer guide, request-response-data-mappings.html: a static value
     is enclosed in single quotes)."""
     headers = [("Content-Type", "application/json")]
+    origin = request.header("Origin")
+    echoed = origin in mock.echoed_origins
     for name, mapping in mock.headers:
         value = mapped(mapping, request, {})
+        if echoed and name.lower() == "access-control-allow-origin":
+            value = origin  # the template's override of the mapped value
         if value is not None:
             headers.append((name, value))
     return HttpResponse(mock.status, headers, mock.body.encode())

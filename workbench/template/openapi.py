@@ -12,6 +12,7 @@ operation's parameters and body model), and `x-amazon-apigateway-binary-media-ty
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,16 @@ _PARAMETER_PLACES = {"query": "querystring", "header": "header", "path": "path"}
 # API-wide extensions that change answers, which a local run does not apply.
 _NOT_EMULATED = {"x-amazon-apigateway-policy": "the resource policy",
                  "x-amazon-apigateway-minimum-compression-size": "response compression"}
+# A response template line that is a VTL directive or comment: it writes nothing.
+_DIRECTIVE = re.compile(r"\s*(?:#(?:set|if|elseif|else|end|foreach|break|stop)\b|##)")
+# CDK's preflight for several allowOrigins (aws-apigateway, Resource.addCorsPreflight)
+# answers with the first as a literal and overrides it with the request's Origin when
+# the template finds it among the others (`$origin == "..." || ...`): API Gateway
+# applies `$context.responseOverride.header.X` over the mapped headers (developer guide,
+# apigateway-override-request-response-parameters.html).
+_ORIGIN_OVERRIDE = re.compile(r"#if\(([^\n]*)\)\s*#set\(\$context\.responseOverride\.header\."
+                              r"Access-Control-Allow-Origin\s*=\s*\$origin\s*\)")
+_ORIGIN_IS = re.compile(r'\$origin\s*==\s*"([^"]+)"')
 
 
 @dataclass
@@ -280,8 +291,14 @@ def mock_preflight(status: Any, params: dict[str, Any], templates: Any) -> MockP
     headers = tuple((k.rsplit(".", 1)[-1], str(v)) for k, v in params.items()
                     if isinstance(k, str) and k.startswith("method.response.header."))
     body = (templates or {}).get("application/json") if isinstance(templates, dict) else None
+    text = str(body or "")
+    override = _ORIGIN_OVERRIDE.search(text)
     return MockPreflight(status=int(status) if str(status).isdigit() else 200,
-                         headers=headers, body=str(body or ""))
+                         headers=headers,
+                         body="" if all(_DIRECTIVE.match(line) for line in text.splitlines())
+                         else text,
+                         echoed_origins=tuple(_ORIGIN_IS.findall(override.group(1)))
+                         if override else ())
 
 
 def tenant_id_mapping(params: Any) -> str | None:

@@ -107,7 +107,10 @@ class MockPreflight:
     # The integration response's header mappings as AWS spells them: a quoted literal
     # ("'GET,OPTIONS'") or a request value ("method.request.header.Origin").
     headers: tuple[tuple[str, str], ...] = ()
-    body: str = ""  # its application/json response template (literal)
+    body: str = ""  # its application/json response template (literal; "" when all VTL)
+    # Origins its template answers with themselves in Access-Control-Allow-Origin (CDK's
+    # preflight for several allowOrigins: template/openapi.py).
+    echoed_origins: tuple[str, ...] = ()
     authorizer: str | None = None  # a name in its Api.authorizers
     api_key_required: bool = False
 

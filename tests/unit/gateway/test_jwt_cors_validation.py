@@ -29,6 +29,7 @@ from workbench.template import (
     RequestValidation,
     Route,
     Template,
+    openapi,
 )
 
 ISSUER = "https://issuer.example.com"
@@ -128,6 +129,31 @@ def test_a_rest_mock_answers_its_literals_and_request_values() -> None:
     assert response_headers(answer) == {
         "content-type": "application/json", "access-control-allow-origin": "https://a",
         "access-control-allow-methods": "GET,OPTIONS", "x-query": "1"}
+
+
+# What `cdk synth` writes for defaultCorsPreflightOptions with several allowOrigins: the
+# first is the literal header, the others are picked from the request by the template.
+CDK_PICKS_ORIGIN = "\n".join((
+    '#set($origin = $input.params().header.get("Origin"))', '#if($origin == "")',
+    '  #set($origin = $input.params().header.get("origin"))', "#end",
+    '#if($origin == "https://b.example" || $origin == "https://c.example")',
+    "  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)", "#end"))
+
+
+@pytest.mark.parametrize("origin, allowed", [
+    ("https://a.example", "https://a.example"), ("https://b.example", "https://b.example"),
+    ("https://c.example", "https://c.example"), ("https://evil.example", "https://a.example"),
+    (None, "https://a.example")])
+def test_a_cdk_preflight_echoes_an_allowed_origin_with_an_empty_204(
+        origin: str | None, allowed: str) -> None:
+    mock = openapi.mock_preflight("204", {
+        "method.response.header.Access-Control-Allow-Origin": "'https://a.example'",
+        "method.response.header.Vary": "'Origin'"}, {"application/json": CDK_PICKS_ORIGIN})
+    headers = [("Origin", origin)] if origin else []
+    answer = cors.rest_mock(mock, HttpRequest("OPTIONS", "/x", "", headers, b""))
+    assert (answer.status, answer.body) == (204, b"")  # the template only sets values
+    assert response_headers(answer)["access-control-allow-origin"] == allowed
+    assert response_headers(answer)["vary"] == "Origin"
 
 
 HTTP_CORS = Cors(allow_origins=("https://abc", "http://*"), allow_methods=("GET", "POST"),
