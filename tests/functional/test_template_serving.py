@@ -31,6 +31,7 @@ SERVED = {
     "cfn/http.yaml": (),
     "cdk/CorpusStack.template.json": (),
     "cdk/SpecStack.template.json": (),
+    "cdk/NestingStack.template.json": (),
     "nested/parent.yaml": (),
     "foreach/template.yaml": (),
     "zip/template.yaml": (),

@@ -281,3 +281,21 @@ def test_a_cdk_asset_is_built_as_cdk_deploy_uploads_it(tmp_path: Path,
     assert built.packages == {}
     assert any("requirements.txt is not installed: a CDK asset deploys as it is" in note
                for note in built.notes), built.notes
+
+
+def test_a_cdk_nested_stack_is_built_under_its_construct_id(tmp_path: Path) -> None:
+    from cfn_tools import load_yaml
+
+    source = Path(__file__).parents[1] / "templates" / "cdk" / "NestingStack.template.json"
+    for built in ("Handler886CB40B", "Orders/Handler886CB40B"):
+        (tmp_path / built).mkdir(parents=True)
+        (tmp_path / built / "app.py").write_text("def handler(event, context): pass\n")
+    built_template.write(source, tmp_path, {"Handler886CB40B", "Orders/Handler886CB40B"})
+    parent = load_yaml((tmp_path / "template.yaml").read_text())["Resources"]
+    stack = parent["OrdersNestedStackOrdersNestedStackResource8B6E3CDE"]
+    assert stack["Properties"]["TemplateURL"] == "Orders/template.yaml"
+    assert stack["Metadata"]["aws:asset:path"] == "Orders/template.yaml"  # read first
+    child = load_yaml((tmp_path / "Orders" / "template.yaml").read_text())["Resources"]
+    assert child["Handler886CB40B"]["Metadata"]["aws:asset:path"] == "Handler886CB40B"
+    assert template.load(tmp_path / "template.yaml").functions.keys() == {
+        "Handler886CB40B", "Orders/Handler886CB40B", "Front0087DB4F"}

@@ -70,6 +70,10 @@ CASES: dict[str, dict[str, Any]] = {
         "routes": {("GET", "/spec", "SpecHandlerA1B2C3D4"),
                    ("ANY", "/spec/{proxy+}", "SpecHandlerA1B2C3D4")},
     },
+    "cdk/NestingStack.template.json": {
+        "routes": {("GET", "/child", "Orders/Handler886CB40B")},
+        "functions": {"Handler886CB40B", "Front0087DB4F", "Orders/Handler886CB40B"},
+    },
     "nested/parent.yaml": {
         "routes": {("GET", "/orders", "Orders/OrderFunction"),
                    ("ANY", "$default", "Reports/ReportFunction"), ("GET", "/front", "Front"),
@@ -278,6 +282,17 @@ def test_nested_stacks_mount_children_with_their_parameters() -> None:
     assert tpl.functions["Front"].environment == {"CORPUS_ORDERS": "workbench-orders-fn"}
     assert tpl.function("Orders/OrderFunction") is child
     assert (CORPUS / "nested/children/reports.yaml").resolve() in tpl.sources
+
+
+def test_a_cdk_nested_stack_is_read_from_its_asset_and_named_by_its_construct() -> None:
+    tpl = _load("cdk/NestingStack.template.json")
+    child = tpl.functions["Orders/Handler886CB40B"]  # as SAM CLI names it: the construct id
+    assert child.environment == {"CORPUS_PARENT": "Handler886CB40B"}  # a parameter
+    assert tpl.functions["Front0087DB4F"].environment == {  # an output
+        "CORPUS_CHILD": "Orders/Handler886CB40B"}
+    assert (CORPUS / "cdk/NestingStackOrders2692148B.nested.template.json").resolve() \
+        in tpl.sources
+    assert not any("nested stack" in line for line in tpl.unsupported), tpl.unsupported
 
 
 def test_a_type_not_emulated_gets_one_line_for_every_stack() -> None:

@@ -23,6 +23,9 @@ from typing import Any
 
 from cfn_tools import dump_yaml, load_yaml
 
+from workbench.template import nested
+from workbench.template.stack import asset_of
+
 # The properties holding local paths: those `aws cloudformation package` uploads (AWS CLI
 # reference, https://docs.aws.amazon.com/cli/latest/reference/cloudformation/package.html)
 # and SAM's own (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-resources-and-properties.html).
@@ -172,17 +175,22 @@ def _nested(logical_id: str, resource: dict[str, Any], source: Path, out_dir: Pa
     properties = resource.get("Properties")
     if prop is None or not isinstance(properties, dict):
         return False
-    raw = properties.get(prop)
+    asset = asset_of(resource, prop)
+    raw = asset or properties.get(prop)
     if not isinstance(raw, str) or "://" in raw.removeprefix("file://"):
         return False
     child = (source.parent / raw.removeprefix("file://")).resolve()
     if not child.is_file() or child in chain:
         return False  # the loader says why
-    prefix = f"{logical_id}/"
-    inside = {name.removeprefix(prefix) for name in built if name.startswith(prefix)}
-    _write(child, out_dir / logical_id, inside, (*chain, child))
-    properties[prop] = f"{logical_id}/template.yaml"
+    name = nested.child_name(logical_id, resource)
+    inside = {built_name.removeprefix(f"{name}/") for built_name in built
+              if built_name.startswith(f"{name}/")}
+    _write(child, out_dir / name, inside, (*chain, child))
+    properties[prop] = f"{name}/template.yaml"
+    if asset is not None:  # the path CDK-aware readers take first
+        resource["Metadata"][ASSET_PATH] = properties[prop]
     return True
+
 
 
 def _for_each(value: Any, move: Move) -> None:

@@ -1,9 +1,14 @@
 """Nested stacks: `AWS::CloudFormation::Stack` (and SAM's `AWS::Serverless::Application`,
-which the transform turns into one) with a local `TemplateURL`/`Location`.
+which the transform turns into one) with a local `TemplateURL`/`Location`, or a CDK
+`NestedStack`, whose template `cdk synth` writes beside the parent's as an asset
+(`Metadata: aws:asset:path`, `aws:asset:property: TemplateURL`; its TemplateURL is the S3
+URL `cdk deploy` uploads it to).
 
 The child is loaded with the `Parameters` the parent passes it; its functions, APIs and
-routes are mounted under its logical id, as SAM CLI names them (`Child/Function`), and
-the parent can read its `Outputs` (`!GetAtt Child.Outputs.Name`).
+routes are mounted under its name, as SAM CLI names them (`Child/Function`): its logical
+id, or a CDK nested stack's construct id (samcli/lib/samlib/resource_metadata_normalizer:
+`Parent/Orders.NestedStack/Orders.NestedStackResource` is `Orders`). The parent can read
+its `Outputs` (`!GetAtt Child.Outputs.Name`).
 """
 
 from __future__ import annotations
@@ -15,14 +20,15 @@ from typing import Any
 from workbench.template.stack import Stack
 
 STACK = "AWS::CloudFormation::Stack"
+CDK_NESTED_STACK = ".NestedStack"  # the suffix CDK gives a NestedStack's construct
 # (child template, parameters given, name prefix, chain of templates above it) -> its stack
 LoadChild = Callable[[Path, dict[str, Any], str, tuple[Path, ...]], Stack]
 
 
 def read(stack: Stack, load_child: LoadChild, chain: tuple[Path, ...]) -> dict[str, Stack]:
     children: dict[str, Stack] = {}
-    for logical_id, _ in stack.of_type(STACK):
-        url = stack.known(logical_id, "TemplateURL")
+    for logical_id, resource in stack.of_type(STACK):
+        url = stack.asset(logical_id, "TemplateURL") or stack.known(logical_id, "TemplateURL")
         if not isinstance(url, str) or "://" in url and not url.startswith("file://"):
             stack.note(f"not emulated: nested stack {stack.name(logical_id)} (TemplateURL "
                        f"{url} is not a local file)")
@@ -37,10 +43,22 @@ def read(stack: Stack, load_child: LoadChild, chain: tuple[Path, ...]) -> dict[s
         parameters = stack.value(logical_id, "Parameters", {}) or {}
         if not isinstance(parameters, dict):
             raise stack.fail(logical_id, "Parameters", "must map parameter names to values")
-        children[logical_id] = load_child(path, parameters, stack.name(logical_id) + "/",
-                                          (*chain, path))
+        prefix = stack.prefix + child_name(logical_id, resource) + "/"
+        children[logical_id] = load_child(path, parameters, prefix, (*chain, path))
     stack.output = lambda child, name: output(stack, children, child, name)
     return children
+
+
+def child_name(logical_id: str, resource: dict[str, Any]) -> str:
+    """What a nested stack's resources are named under: a CDK NestedStack's construct id
+    when its `aws:cdk:path` is the parent stack's own `Id.NestedStack/...`, else its
+    logical id (SAM CLI's rule, so `sam local` and the workbench take the same names)."""
+    metadata = resource.get("Metadata")
+    path = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None
+    parts = path.split("/") if isinstance(path, str) else []
+    if len(parts) == 3 and parts[1].endswith(CDK_NESTED_STACK):
+        return parts[1].removesuffix(CDK_NESTED_STACK) or logical_id
+    return logical_id
 
 
 def output(stack: Stack, children: dict[str, Stack], child: str, name: str) -> Any:

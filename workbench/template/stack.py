@@ -107,13 +107,7 @@ class Stack:
         return value
 
     def asset(self, logical_id: str, prop: str) -> str | None:
-        """A CDK asset standing in for `prop`: `Metadata: {aws:asset:path,
-        aws:asset:property}`, the path relative to cdk.out (the template's folder)."""
-        metadata = self.resources[logical_id].get("Metadata") or {}
-        path = metadata.get("aws:asset:path")
-        if isinstance(path, str) and metadata.get("aws:asset:property", prop) == prop:
-            return path
-        return None
+        return asset_of(self.resources[logical_id], prop)
 
     def note(self, line: str) -> None:
         if line not in self.notes:
@@ -189,6 +183,16 @@ class Stack:
         if isinstance(name, Unknown) or (isinstance(name, str) and name.startswith("arn:")):
             return name
         return _ARN[kind].format(r=self.region, a=self.account_id, n=name)
+
+
+def asset_of(resource: dict[str, Any], prop: str) -> str | None:
+    """A CDK asset standing in for `prop`: `Metadata: {aws:asset:path,
+    aws:asset:property}`, the path relative to cdk.out (the template's folder)."""
+    metadata = resource.get("Metadata")
+    if not isinstance(metadata, dict) or metadata.get("aws:asset:property", prop) != prop:
+        return None
+    path = metadata.get("aws:asset:path")
+    return path if isinstance(path, str) else None
 
 
 def find_unknown(value: Any) -> Unknown | None:
