@@ -46,6 +46,11 @@ class ResourceNotFound(AwsError):
     error_type = "ResourceNotFoundException"
 
 
+class AmbiguousFunction(ResourceNotFound, WorkbenchError):
+    """A name several functions answer to (a CDK construct id used twice, a nested stack's
+    logical id in two children): the CLI's one-line error, the Invoke API's 404."""
+
+
 class InvalidRequestContent(AwsError):
     status = 400
     error_type = "InvalidRequestContentException"

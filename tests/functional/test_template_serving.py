@@ -103,6 +103,22 @@ def test_nested_functions_answer_the_invoke_api_by_their_path(
         assert "workbench-orders-fn" in answer["Payload"].read().decode()
 
 
+def test_cdk_functions_answer_by_their_construct_id_and_an_ambiguous_one_is_404(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    for server in serve(tmp_path_factory, CORPUS / "cdk/NestingStack.template.json"):
+        lam = lambda_client(server)
+        for name in ("Front", "NestingStack/Front/Resource"):
+            answer = lam.invoke(FunctionName=name, Payload=b"{}")
+            assert "Front0087DB4F" in answer["Payload"].read().decode()
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            refused = http.post("/2015-03-31/functions/Handler/invocations", content=b"{}")
+            assert refused.status_code == 404 and "is ambiguous" in refused.text
+            assert http.get("/_workbench/logs/Handler").status_code == 404
+            assert http.get("/_lambda_url/Handler/").status_code == 404
+    listed = workbench("functions", "--template", str(CORPUS / "cdk/NestingStack.template.json"))
+    assert "Front0087DB4F (NestingStack/Front)  app.handler" in listed.stdout  # its names
+
+
 def workbench(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True,
                           text=True, timeout=120, stdin=subprocess.DEVNULL)

@@ -27,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
         routes = [f"{r.method} {r.path} ({tpl.apis[r.api_id].kind})"
                   for r in tpl.routes if r.function == spec.name]
         rows.append({
-            "name": spec.name, "handler": spec.handler, "runtime": spec.runtime,
+            "name": spec.name, "cdk_path": spec.cdk_path, "handler": spec.handler,
+            "runtime": spec.runtime,
             "code_uri": str(spec.code_uri), "memory_mb": spec.memory_mb,
             "timeout_s": spec.timeout_s, "reserved": spec.reserved_concurrency,
             "provisioned": spec.provisioned_concurrency,
@@ -43,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
             limits += f", reserved {row['reserved']}"
         if row["provisioned"]:
             limits += f", provisioned {row['provisioned']}"
-        print(f"{row['name']}  {row['handler']}  {row['runtime']}  ({limits})")
+        # a CDK function is also named by its construct path and id (Template.function)
+        construct = f" ({row['cdk_path'].removesuffix('/Resource')})" if row["cdk_path"] else ""
+        print(f"{row['name']}{construct}  {row['handler']}  {row['runtime']}  ({limits})")
         for route in row["routes"]:
             print(f"    {route}")
     for name, reason in tpl.skipped.items():

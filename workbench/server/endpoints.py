@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from workbench.errors import AmbiguousFunction
 from workbench.server.context import ServerContext
 
 
@@ -35,7 +36,10 @@ def build(ctx: ServerContext,
 
     @app.get("/_workbench/logs/{function}")
     async def logs(function: str) -> JSONResponse:
-        spec = ctx.template.function(function)
+        try:
+            spec = ctx.template.function(function)
+        except AmbiguousFunction as error:
+            return JSONResponse({"message": str(error)}, status_code=404)
         if spec is None:
             return JSONResponse({"message": f"no function {function}"}, status_code=404)
         return JSONResponse({"logGroupName": f"/aws/lambda/{spec.function_name or spec.name}",

@@ -45,10 +45,12 @@ class Target:
 def resolve(function_name: str, qualifier: str | None, template: Template, *, region: str,
             account_id: str) -> Target:
     """The function (and qualifier) an Invoke names, or the error Lambda would answer."""
-    if "/" in function_name and function_name in template.functions and not qualifier:
+    if "/" in function_name and not qualifier and (
+            spec := template.function(function_name)) is not None:
         # (templates, #14) A nested stack's function, named `Child/Function` as SAM CLI
-        # names it: not a Lambda name, so it is looked up before the name is checked.
-        return Target(template.functions[function_name], None)
+        # names it, or a CDK function by its construct path: not a Lambda name, so it is
+        # looked up before the name is checked.
+        return Target(spec, None)
     problems = _name_problems(function_name)
     if qualifier:
         problems += _qualifier_problems(qualifier)

@@ -138,8 +138,8 @@ async def _through(request: HttpRequest, match: RouteMatch, runtime: Runtime, ac
 
 async def _function_url(request: HttpRequest, runtime: Runtime, name: str, path: str,
                         arrival: float, body_too_large: bool) -> Exchange:
-    spec = runtime.template.function(name)
-    if spec is None or spec.url is None or spec.name != name:
+    spec = runtime.template.functions.get(name)  # a URL is its function's own: by logical id
+    if spec is None or spec.url is None:
         return Exchange(function_urls.error(404, "Not Found"))
     if (preflight := function_urls.preflight(spec, request)) is not None:
         return Exchange(preflight)

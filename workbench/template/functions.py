@@ -18,7 +18,7 @@ from workbench.template.intrinsics import Unknown
 from workbench.template.openapi import cors_of
 from workbench.template.sam import PLACEHOLDER_BUCKET
 from workbench.template.specs import SUPPORTED_RUNTIMES, FunctionSpec, FunctionUrl, LayerSpec
-from workbench.template.stack import Stack, find_unknown, function_name_in
+from workbench.template.stack import Stack, cdk_path, find_unknown, function_name_in
 
 FUNCTION = "AWS::Lambda::Function"
 LAYER = "AWS::Lambda::LayerVersion"
@@ -123,7 +123,7 @@ def _function(stack: Stack, logical_id: str, code: codes.Code,
     return FunctionSpec(
         name=name, handler=handler, runtime=str(stack.value(logical_id, "Runtime")),
         code_uri=code.folder, inline_code=code.inline, code_archive=code.archive,
-        cdk_asset=code.asset,
+        cdk_asset=code.asset, cdk_path=cdk_path(stack.resources[logical_id]),
         memory_mb=_int(stack, logical_id, "MemorySize", 128, 128, 10240),
         timeout_s=float(_int(stack, logical_id, "Timeout", 3, 1, 900)),
         environment=environment(stack, logical_id, function_name),

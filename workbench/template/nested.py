@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workbench.template.stack import Stack
+from workbench.template.stack import Stack, cdk_path
 
 STACK = "AWS::CloudFormation::Stack"
 CDK_NESTED_STACK = ".NestedStack"  # the suffix CDK gives a NestedStack's construct
@@ -53,9 +53,8 @@ def child_name(logical_id: str, resource: dict[str, Any]) -> str:
     """What a nested stack's resources are named under: a CDK NestedStack's construct id
     when its `aws:cdk:path` is the parent stack's own `Id.NestedStack/...`, else its
     logical id (SAM CLI's rule, so `sam local` and the workbench take the same names)."""
-    metadata = resource.get("Metadata")
-    path = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None
-    parts = path.split("/") if isinstance(path, str) else []
+    path = cdk_path(resource)
+    parts = path.split("/") if path else []
     if len(parts) == 3 and parts[1].endswith(CDK_NESTED_STACK):
         return parts[1].removesuffix(CDK_NESTED_STACK) or logical_id
     return logical_id

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from workbench.errors import AmbiguousFunction
+
 ApiKind = Literal["rest", "http"]
 PayloadVersion = Literal["1.0", "2.0"]
 Architecture = Literal["x86_64", "arm64"]
@@ -210,6 +212,7 @@ class FunctionSpec:
     inline_code: str | None = None
     code_archive: Path | None = None
     cdk_asset: bool = False  # code_uri is a CDK asset, deployed as it is (template/code.py)
+    cdk_path: str | None = None  # Metadata aws:cdk:path: `Stack/MyFunction/Resource`
     # The names of its AWS::Lambda::Alias resources (SAM makes one for AutoPublishAlias):
     # with $LATEST, the qualifiers the Invoke API accepts.
     aliases: tuple[str, ...] = ()
@@ -219,6 +222,18 @@ class FunctionSpec:
     # TracingConfig.Mode Active (SAM's Tracing: Active): X-Ray samples its invocations
     # and its REPORT lines name the trace (runtime/tracing.py).
     active_tracing: bool = False
+
+    @property
+    def other_names(self) -> tuple[str, ...]:
+        """The names it is also found by: a nested stack's function by its own logical id
+        (SAM CLI finds `Child/Function` by `Function`), a CDK function by its construct
+        id, path and `aws:cdk:path` (`MyFunction`, `Stack/MyFunction`, `.../Resource`: SAM
+        CLI takes a CDK function's construct id wherever it takes a function name)."""
+        names = [self.name.rsplit("/", 1)[-1]] if "/" in self.name else []
+        if self.cdk_path:
+            construct = self.cdk_path.removesuffix("/Resource")
+            names += [self.cdk_path, construct, construct.rsplit("/", 1)[-1]]
+        return tuple(dict.fromkeys(names))
 
     @property
     def watched_paths(self) -> tuple[Path, ...]:
@@ -248,12 +263,17 @@ class Template:
         return replace(self, functions={spec.name: spec for spec in specs})
 
     def function(self, name: str) -> FunctionSpec | None:
-        """Look a function up by logical id, FunctionName, or ARN ending in either; a
-        nested stack's function also by its own logical id alone when that is unique (as
-        SAM CLI finds `Child/Function` by `Function`)."""
+        """Look a function up by logical id, FunctionName, or ARN ending in either, then
+        by its `other_names`; a name several functions answer to is `AmbiguousFunction`."""
         name = name.rsplit(":function:", 1)[-1].split(":", 1)[0]
         if name in self.functions:
             return self.functions[name]
         found = next((f for f in self.functions.values() if f.function_name == name), None)
-        nested = [f for f in self.functions.values() if f.name.endswith("/" + name)]
-        return found or (nested[0] if len(nested) == 1 else None)
+        if found is not None:
+            return found
+        named = [f for f in self.functions.values() if name in f.other_names]
+        if len(named) > 1:
+            raise AmbiguousFunction(f"function {name!r} is ambiguous: " + ", ".join(
+                f.name + (f" ({f.cdk_path.removesuffix('/Resource')})" if f.cdk_path else "")
+                for f in sorted(named, key=lambda f: f.name.lower())) + "; name one of them")
+        return named[0] if named else None

@@ -185,6 +185,14 @@ class Stack:
         return _ARN[kind].format(r=self.region, a=self.account_id, n=name)
 
 
+def cdk_path(resource: dict[str, Any]) -> str | None:
+    """The construct path `cdk synth` records (`Metadata: aws:cdk:path`), such as
+    `Stack/MyFunction/Resource`."""
+    metadata = resource.get("Metadata")
+    path = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None
+    return path if isinstance(path, str) and path else None
+
+
 def asset_of(resource: dict[str, Any], prop: str) -> str | None:
     """A CDK asset standing in for `prop`: `Metadata: {aws:asset:path,
     aws:asset:property}`, the path relative to cdk.out (the template's folder)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench import template
-from workbench.errors import AwsError
+from workbench.errors import AwsError, WorkbenchError
 from workbench.server.function_names import resolve
 
 TEMPLATE = template.load(Path(__file__).parents[2] / "functional" / "apps" / "pressure.yaml")
@@ -112,3 +112,31 @@ def test_a_qualifier_in_the_name_must_match_the_parameter() -> None:
     assert (error.status, error.error_type, error.message) == (
         400, "InvalidParameterValueException",
         "The derived qualifier from the function name does not match the specified qualifier.")
+
+
+CDK = template.load(Path(__file__).parents[2] / "templates" / "cdk" / "NestingStack.template.json")
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("Front", "Front0087DB4F"),  # its construct id, as SAM CLI takes a CDK function's
+    ("NestingStack/Front/Resource", "Front0087DB4F"),  # its aws:cdk:path
+    ("NestingStack/Front", "Front0087DB4F"),  # its construct path
+    ("NestingStack/Orders/Handler/Resource", "Orders/Handler886CB40B"),
+    ("Handler886CB40B", "Handler886CB40B"),  # the logical id first
+])
+def test_a_cdk_function_is_found_by_its_construct_id_and_path(name: str, expected: str) -> None:
+    spec = CDK.function(name)
+    assert spec is not None and spec.name == expected
+    found = resolve(name, None, CDK, region="us-east-1", account_id="123456789012")
+    assert found.spec.name == expected
+
+
+def test_a_construct_id_two_functions_have_is_an_error_naming_them() -> None:
+    with pytest.raises(WorkbenchError) as caught:
+        CDK.function("Handler")
+    assert str(caught.value) == (
+        "function 'Handler' is ambiguous: Handler886CB40B (NestingStack/Handler), "
+        "Orders/Handler886CB40B (NestingStack/Orders/Handler); name one of them")
+    with pytest.raises(AwsError) as answered:  # the Invoke API's 404, saying the same
+        resolve("Handler", None, CDK, region="us-east-1", account_id="123456789012")
+    assert answered.value.status == 404 and "is ambiguous" in answered.value.message
