@@ -14,6 +14,7 @@ import pytest
 
 from workbench import template
 from workbench.template import Template
+from workbench.template.values import TemplateValues
 
 CORPUS = Path(__file__).parents[1] / "templates"
 
@@ -315,3 +316,9 @@ def test_zip_code_is_extracted() -> None:
     assert zipped.code_archive == (CORPUS / "zip/code.zip").resolve()
     assert (zipped.code_uri / "app.py").is_file()
     assert zipped.watched_paths[0] == zipped.code_archive
+
+
+def test_env_vars_name_a_cdk_function_by_its_construct_id() -> None:
+    values = TemplateValues(env_vars={"Front": {"CORPUS_CHILD": "given"}})  # as SAM CLI
+    tpl = template.load(CORPUS / "cdk/NestingStack.template.json", values=values)
+    assert tpl.functions["Front0087DB4F"].environment == {"CORPUS_CHILD": "given"}

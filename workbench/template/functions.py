@@ -17,7 +17,13 @@ from workbench.template.documents import shown
 from workbench.template.intrinsics import Unknown
 from workbench.template.openapi import cors_of
 from workbench.template.sam import PLACEHOLDER_BUCKET
-from workbench.template.specs import SUPPORTED_RUNTIMES, FunctionSpec, FunctionUrl, LayerSpec
+from workbench.template.specs import (
+    SUPPORTED_RUNTIMES,
+    FunctionSpec,
+    FunctionUrl,
+    LayerSpec,
+    cdk_names,
+)
 from workbench.template.stack import Stack, cdk_path, find_unknown, function_name_in
 
 FUNCTION = "AWS::Lambda::Function"
@@ -257,7 +263,9 @@ def environment(stack: Stack, logical_id: str, function_name: Any) -> dict[str, 
     name = stack.name(logical_id)
     variables = _declared_variables(stack, logical_id)
     given = dict(stack.values.env_vars.get("Parameters", {}))
-    for key in (logical_id, name, function_name):
+    path = cdk_path(stack.resources[logical_id])
+    construct_id = cdk_names(path)[-1] if path else None  # SAM CLI takes it too
+    for key in (construct_id, logical_id, name, function_name):
         if isinstance(key, str):
             given.update(stack.values.env_vars.get(key, {}))
     out: dict[str, str] = {}

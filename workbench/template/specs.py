@@ -189,6 +189,13 @@ class Route:
     qualifier: str | None = None
 
 
+def cdk_names(cdk_path: str) -> tuple[str, str, str]:
+    """A CDK resource's `aws:cdk:path` (`Stack/MyFunction/Resource`), its construct path
+    (`Stack/MyFunction`) and its construct id (`MyFunction`, SAM CLI's function id)."""
+    construct = cdk_path.removesuffix("/Resource")
+    return cdk_path, construct, construct.rsplit("/", 1)[-1]
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     name: str  # logical id; the name the dev server and the Invoke API use
@@ -231,8 +238,7 @@ class FunctionSpec:
         CLI takes a CDK function's construct id wherever it takes a function name)."""
         names = [self.name.rsplit("/", 1)[-1]] if "/" in self.name else []
         if self.cdk_path:
-            construct = self.cdk_path.removesuffix("/Resource")
-            names += [self.cdk_path, construct, construct.rsplit("/", 1)[-1]]
+            names += cdk_names(self.cdk_path)
         return tuple(dict.fromkeys(names))
 
     @property

@@ -32,7 +32,8 @@ DEFAULT_CONFIG_ENV = "default"
 @dataclass(frozen=True)
 class TemplateValues:
     parameter_overrides: dict[str, str] = field(default_factory=dict)
-    # function logical id / FunctionName / "Child/Function", or "Parameters" for all
+    # function logical id / FunctionName / "Child/Function" / CDK construct id, or
+    # "Parameters" for all
     env_vars: dict[str, dict[str, str]] = field(default_factory=dict)
     sources: tuple[Path, ...] = ()  # files they came from (watched by the hot reload)
 
