@@ -203,7 +203,7 @@ def _prepare(prepared: Translated, root: Path, resolve: Resolve, fail: Fail,
     document = prepared.document
     document["Transform"] = SAM_TRANSFORM  # the language extensions have run already
     resources = document.get("Resources") or {}
-    function_globals = ((document.get("Globals") or {}).get("Function") or {})
+    function_globals = _map(_map(document.get("Globals")).get("Function"))
     if "CodeUri" in function_globals:
         function_globals["CodeUri"] = _placeholder(
             prepared, "Globals", resolve(function_globals["CodeUri"], "Globals", "CodeUri"))
@@ -238,8 +238,8 @@ def _events_left_out(prepared: Translated) -> None:
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
             continue
-        for event_id, event in ((resource.get("Properties") or {}).get("Events") or {}).items():
-            props = event.get("Properties") or {} if isinstance(event, dict) else {}
+        for event_id, event in _map(_map(resource.get("Properties")).get("Events")).items():
+            props = _map(_map(event).get("Properties"))
             ref = props.get("RestApiId", props.get("ApiId"))
             target = ref.get("Ref") if isinstance(ref, dict) else None
             api = resources.get(target) if isinstance(target, str) else None
@@ -268,6 +268,12 @@ def _function_code(prepared: Translated, logical_id: str, props: dict[str, Any],
                                         resolve(props["CodeUri"], logical_id, "CodeUri"))
     elif not image and "InlineCode" not in props and "CodeUri" not in function_globals:
         props["CodeUri"] = _placeholder(prepared, logical_id, ".")  # SAM CLI: the template's folder
+
+
+def _map(value: Any) -> dict[str, Any]:
+    """The value if it is a map, else an empty one: the transform refuses a section or
+    property of the wrong shape itself, with its own message, once it is reached."""
+    return value if isinstance(value, dict) else {}
 
 
 def _placeholder(prepared: Translated, source: str, uri: Any) -> Any:
