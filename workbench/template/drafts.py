@@ -99,6 +99,9 @@ def apply_definition(stack: Stack, draft: Draft, definition: openapi.Definition)
     draft.gateway_responses.update(definition.gateway_responses)
     for op in definition.operations:
         auth = access(op.security, definition)
+        if auth is None:
+            stack.note(_unreadable_security(f"{op.method} {op.path}", draft))
+            continue
         auth["validation"] = op.validation
         # API Gateway imports an operationId as the REST method's operationName (the
         # name an SDK generated from the API gives the call; Method resource,
@@ -108,12 +111,18 @@ def apply_definition(stack: Stack, draft: Draft, definition: openapi.Definition)
         draft.routes.append((op.method, op.path, op.function, op.payload_version, auth))
     for path, (mock, security) in definition.preflights.items():
         checks = access(security, definition)
+        if checks is None:
+            stack.note(_unreadable_security(f"OPTIONS {path}", draft))
+            continue
         draft.preflights[path] = dataclasses.replace(
             mock, authorizer=checks["authorizer"], api_key_required=checks["api_key_required"])
 
 
-def access(requirements: list[dict[str, list[str]]],
-              definition: openapi.Definition) -> dict[str, Any]:
+def access(requirements: Any, definition: openapi.Definition) -> dict[str, Any] | None:
+    """What an operation's `security` asks for; None unless it is OpenAPI's list of
+    requirements, each a map of scheme -> its scopes (a list)."""
+    if not isinstance(requirements, list) or not all(map(_is_requirement, requirements)):
+        return None
     out: dict[str, Any] = {"authorizer": None, "iam": False, "scopes": (),
                            "api_key_required": False}
     for requirement in requirements:
@@ -124,6 +133,17 @@ def access(requirements: list[dict[str, list[str]]],
             out["api_key_required"] = (out["api_key_required"]
                                        or scheme in definition.api_key_schemes)
     return out
+
+
+def _is_requirement(requirement: Any) -> bool:
+    return requirement is None or isinstance(requirement, dict) and all(
+        isinstance(scopes, list | None) for scopes in requirement.values())
+
+
+def _unreadable_security(operation: str, draft: Draft) -> str:
+    # Not served rather than served without the checks it may have meant.
+    return (f"not emulated: {operation} on {draft.logical_id} (its security is not a list "
+            "of requirements, each a map of scheme -> its scopes)")
 
 
 def report_ignored(stack: Stack, api: str) -> None:

@@ -58,7 +58,7 @@ class Operation:
     path: str
     function: str | None  # the function name its integration URI names
     payload_version: str
-    security: list[dict[str, list[str]]]
+    security: Any  # as written: `drafts.access` reads it
     validation: RequestValidation | None = None
     operation_id: str | None = None
     tenant_id_mapping: str | None = None
@@ -74,7 +74,7 @@ class Definition:
     api_key_source: str | None = None
     binary_media_types: tuple[str, ...] = ()
     # path -> its mock OPTIONS (without its checks yet) and that method's security
-    preflights: dict[str, tuple[MockPreflight, list[dict[str, list[str]]]]] = field(
+    preflights: dict[str, tuple[MockPreflight, Any]] = field(
         default_factory=dict)
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
