@@ -76,9 +76,10 @@ def _from_template(args: argparse.Namespace, issuer: str | None, audience: str |
     if authorizer.kind == "jwt":
         return (issuer or authorizer.issuer, audience or next(iter(authorizer.audiences), None),
                 client_id, {})
-    if not authorizer.user_pool_arns:
-        raise WorkbenchError(f"token: authorizer {args.authorizer!r} names no user pool")
-    pool_issuer = issuer or cognito_issuer(authorizer.user_pool_arns[0], settings.region)
+    if authorizer.refused is not None:
+        raise WorkbenchError(f"token: authorizer {args.authorizer!r} cannot be used: "
+                             f"{authorizer.refused}")
+    pool_issuer = issuer or cognito_issuer(authorizer.user_pool_arns[0])
     # A Cognito ID token without scopes; an access token when scopes are asked for.
     use = "access" if args.scopes else "id"
     return pool_issuer, audience if use == "id" else None, client_id, {"token_use": use}

@@ -87,7 +87,7 @@ class Access:
                                        self.keys())
         else:
             verify = functools.partial(verify_cognito, authorizer, token, match.route.scopes,
-                                       self.keys(), self.region)
+                                       self.keys())
         # A key not in the JWKS files is fetched from the issuer: never on the event loop.
         return await asyncio.to_thread(verify)
 

@@ -9,7 +9,7 @@ from workbench.gateway.function_urls import base_path
 from workbench.template import Template
 
 
-def lines(template: Template, base_url: str, region: str) -> list[str]:
+def lines(template: Template, base_url: str) -> list[str]:
     out = [f"  Function URL of {spec.name}: {base_url}{base_path(spec)} "
            f"(AuthType {spec.url.auth_type})"
            for spec in template.functions.values() if spec.url is not None]
@@ -25,9 +25,9 @@ def lines(template: Template, base_url: str, region: str) -> list[str]:
                    "--api-keys FILE are accepted (403 Forbidden otherwise)")
     for api in template.apis.values():
         for name, authorizer in api.authorizers.items():
-            if authorizer.kind in ("jwt", "cognito"):
+            if authorizer.kind in ("jwt", "cognito") and authorizer.refused is None:
                 issuers = [authorizer.issuer] if authorizer.issuer else [
-                    cognito_issuer(pool, region) for pool in authorizer.user_pool_arns]
+                    cognito_issuer(pool) for pool in authorizer.user_pool_arns]
                 out.append(f"  Authorizer {name} of {api.logical_id} ({authorizer.kind}): "
                            f"issuer {', '.join(issuers)}; a test token: `workbench token "
                            f"--authorizer {name}`")

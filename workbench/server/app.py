@@ -85,7 +85,6 @@ class DevApp:
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         ctx = self.context
         ctx.console.banner(ctx.template, f"http://{ctx.settings.host}:{ctx.settings.port}",
-                           ctx.settings.region,
                            {name: pool.placement for name, pool in ctx.runtime.pools.items()},
                            ctx.runtime.not_built)
         await ctx.runtime.start()

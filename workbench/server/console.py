@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from workbench.config import DEFAULT_REGION
 from workbench.errors import AwsError, NotBuilt
 from workbench.gateway import banner as gateway_banner
 from workbench.runtime.placement import Placement
@@ -33,7 +32,7 @@ class Console:
         self.show_logs = show_logs
         self._pending: list[str] = []
 
-    def banner(self, template: Template, base_url: str, region: str = DEFAULT_REGION,
+    def banner(self, template: Template, base_url: str,
                placements: dict[str, Placement] | None = None,
                not_built: dict[str, str] | None = None) -> None:
         lines = [f"Lambda Workbench serving {template.path} on {base_url}"]
@@ -58,7 +57,7 @@ class Console:
             extra = f", {', '.join(notes)}" if notes else ""
             lines.append(f"  Function {spec.name}: {spec.handler}, {spec.memory_mb} MB, "
                          f"{spec.timeout_s:g} s{extra}")
-        lines += gateway_banner.lines(template, base_url, region)
+        lines += gateway_banner.lines(template, base_url)
         lines.extend(template_lines(template))
         lines += [f"  not run: {name}: its build failed: {error}"
                   for name, error in (not_built or {}).items()]

@@ -77,17 +77,17 @@ def shadowing(routes: list[Route]) -> tuple[list[Route], list[str]]:
 
 
 def authorizer_notes(template: Template) -> list[str]:
-    """Lambda authorizers API Gateway could not use: set up against its rules, or with a
-    function that is not in the template. Their routes answer 500 here, as when API
-    Gateway cannot call an authorizer (AuthorizerConfigurationException)."""
+    """Authorizers API Gateway could not use: set up against its rules, or Lambda
+    authorizers with a function that is not in the template. Their routes answer 500
+    here, as when API Gateway cannot call an authorizer (AuthorizerConfigurationException)."""
     notes = []
     for api_id, api in template.apis.items():
         for authorizer in api.authorizers.values():
-            if authorizer.kind not in ("token", "request"):
-                continue
             function = authorizer.function
             if authorizer.refused is not None:
                 why = authorizer.refused
+            elif authorizer.kind not in ("token", "request"):
+                continue
             elif function is None:
                 why = "its function cannot be known offline"
             elif template.function(function) is None and function not in template.skipped:

@@ -25,6 +25,8 @@ from workbench.template.specs import (
     MockPreflight,
     RequestValidation,
     payload_problem,
+    user_pool_problem,
+    user_pools,
 )
 from workbench.template.stack import function_name_in, route_target_in
 
@@ -233,18 +235,18 @@ def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> No
     audience = jwt.get("audience") or []
     version = config.get("authorizerPayloadFormatVersion")
     simple = config.get("enableSimpleResponses", False) in (True, "true")
+    pools = user_pools(config.get("providerARNs"))
     out.authorizers[name] = Authorizer(
         name=name, kind=auth_kind, function=function_name_in(config.get("authorizerUri")),
         identity_sources=tuple(str(s) for s in sources or ()),
         ttl_s=int(ttl),
         validation_regex=config.get("identityValidationExpression"),
         payload_version="2.0" if str(version) == "2.0" else "1.0", simple_responses=simple,
-        refused=payload_problem(version, simple)
-        if kind == "http" and auth_kind == "request" else None,
+        refused=payload_problem(version, simple) if kind == "http" and auth_kind == "request"
+        else user_pool_problem(pools) if auth_kind == "cognito" else None,
         issuer=jwt.get("issuer"),
         audiences=tuple(str(a) for a in (audience if isinstance(audience, list) else [audience])),
-        user_pool_arns=tuple(str(a) for a in _shaped(config.get("providerARNs"), list,
-                                                     f"providerARNs of {name}")))
+        user_pool_arns=pools)
 
 
 def cors_of(config: dict[str, Any]) -> Cors:

@@ -7,7 +7,13 @@ import dataclasses
 
 from workbench.template import openapi
 from workbench.template.drafts import Draft, belongs, read_body, report_ignored
-from workbench.template.specs import Authorizer, AuthorizerKind, RequestValidation
+from workbench.template.specs import (
+    Authorizer,
+    AuthorizerKind,
+    RequestValidation,
+    user_pool_problem,
+    user_pools,
+)
 from workbench.template.stack import Stack, function_name_in, route_target_in
 
 _REST_AUTH: dict[str, AuthorizerKind] = {"TOKEN": "token", "REQUEST": "request",
@@ -147,14 +153,15 @@ def _rest_authorizers(stack: Stack, api: str) -> dict[str, Authorizer]:
             continue
         sources = str(stack.known(auth_id, "IdentitySource", "") or "")
         name = stack.name(auth_id)
+        pools = user_pools(stack.known(auth_id, "ProviderARNs"))
         out[name] = Authorizer(
             name=name, kind=kind, function=function_name_in(stack.value(auth_id,
                                                                          "AuthorizerUri")),
             identity_sources=tuple(s.strip() for s in sources.split(",") if s.strip()),
             ttl_s=int(stack.known(auth_id, "AuthorizerResultTtlInSeconds", 300)),
             validation_regex=stack.known(auth_id, "IdentityValidationExpression"),
-            user_pool_arns=tuple(str(a) for a in stack.known(auth_id, "ProviderARNs", [])
-                                 or ()))
+            user_pool_arns=pools,
+            refused=user_pool_problem(pools) if kind == "cognito" else None)
     return out
 
 

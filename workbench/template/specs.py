@@ -7,6 +7,7 @@ build and LocalStack code read it and never the raw template.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,10 @@ ApiKind = Literal["rest", "http"]
 PayloadVersion = Literal["1.0", "2.0"]
 Architecture = Literal["x86_64", "arm64"]
 AuthorizerKind = Literal["token", "request", "jwt", "cognito"]
+# A Cognito authorizer's user pool: "arn:aws:cognito-idp:{region}:{account_id}:userpool/
+# {user_pool_id}" (API Gateway API reference, Authorizer, providerARNs).
+USER_POOL_ARN = re.compile(r"arn:[\w-]+:cognito-idp:(?P<region>[\w-]+):[^:]+:userpool/"
+                           r"(?P<id>[^/:]+)")
 
 # SAM's implicit APIs, their logical ids and stage names.
 IMPLICIT_REST_API = "ServerlessRestApi"
@@ -62,7 +67,7 @@ class Authorizer:
     simple_responses: bool = False  # HTTP API Lambda: EnableSimpleResponses
     issuer: str | None = None  # JWT: JwtConfiguration.issuer
     audiences: tuple[str, ...] = ()  # JWT: JwtConfiguration.audience
-    user_pool_arns: tuple[str, ...] = ()  # Cognito user pools (resolved ARNs or ids)
+    user_pool_arns: tuple[str, ...] = ()  # Cognito user pools, as resolved
     # Why API Gateway would not create it as configured (its routes answer 500 here).
     refused: str | None = None
 
@@ -77,6 +82,24 @@ def payload_problem(raw_version: object, simple_responses: bool) -> str | None:
     if simple_responses and version != "2.0":
         return "EnableSimpleResponses needs AuthorizerPayloadFormatVersion 2.0"
     return None
+
+
+def user_pools(raw: object) -> tuple[str, ...]:
+    """ProviderARNs as written: a list, or (as SAM's UserPoolArn may be) one value."""
+    items = raw if isinstance(raw, list) else [] if raw in (None, "") else [raw]
+    return tuple(str(item) for item in items)
+
+
+def user_pool_problem(pools: tuple[str, ...]) -> str | None:
+    """Why API Gateway refuses a Cognito authorizer's user pools; None when each is a user
+    pool ARN."""
+    if not pools:
+        return "it names no user pool"
+    bad = next((pool for pool in pools if not USER_POOL_ARN.fullmatch(pool)), None)
+    if bad is None:
+        return None
+    return (f"user pool {bad!r} is not a user pool ARN, "
+            "arn:aws:cognito-idp:REGION:ACCOUNT:userpool/ID")
 
 
 @dataclass(frozen=True)

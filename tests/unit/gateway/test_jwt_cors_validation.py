@@ -88,20 +88,19 @@ def test_jwt_expired_says_so_and_garbage_is_401() -> None:
 def test_cognito_id_and_access_tokens() -> None:
     id_token = mint(issuer=POOL_ISSUER, audience="client", claims={"token_use": "id"},
                     now=1715682612 - 3600, expires_in_s=10 ** 9)
-    grant = verify_cognito(COGNITO, id_token, (), keys(), "us-east-1")
+    grant = verify_cognito(COGNITO, id_token, (), keys())
     assert grant.claims["token_use"] == "id"
     assert grant.claims["iat"] == "Tue May 14 09:30:12 UTC 2024"  # dates as AWS prints them
     access = mint(issuer=POOL_ISSUER, client_id="c", scopes=("qa/ask",),
                   claims={"token_use": "access"})
-    assert verify_cognito(COGNITO, access, ("qa/ask",), keys(), "us-east-1").kind == "cognito"
+    assert verify_cognito(COGNITO, access, ("qa/ask",), keys()).kind == "cognito"
     with pytest.raises(gw.Unauthorized):  # scopes need an access token
-        verify_cognito(COGNITO, id_token, ("qa/ask",), keys(), "us-east-1")
+        verify_cognito(COGNITO, id_token, ("qa/ask",), keys())
     with pytest.raises(gw.Unauthorized):  # another pool
-        verify_cognito(COGNITO, mint(issuer=ISSUER, claims={"token_use": "id"}), (), keys(),
-                       "us-east-1")
+        verify_cognito(COGNITO, mint(issuer=ISSUER, claims={"token_use": "id"}), (), keys())
     expired = mint(issuer=POOL_ISSUER, claims={"token_use": "id"}, expires_in_s=-1)
     with pytest.raises(gw.Unauthorized) as raised:
-        verify_cognito(COGNITO, expired, (), keys(), "us-east-1")
+        verify_cognito(COGNITO, expired, (), keys())
     assert json.loads(raised.value.render("rest").body) == {
         "message": "The incoming token has expired"}
 

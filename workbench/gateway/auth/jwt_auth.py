@@ -88,12 +88,14 @@ def verify_jwt(authorizer: Authorizer, token: str, scopes: tuple[str, ...],
 
 
 def verify_cognito(authorizer: Authorizer, token: str, scopes: tuple[str, ...],
-                   keys: KeyRing, region: str) -> Grant:
+                   keys: KeyRing) -> Grant:
+    if authorizer.refused is not None:
+        raise gw.AuthorizerConfiguration()  # the banner says why
     try:
         issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
     except jwt.PyJWTError:
         raise gw.Unauthorized() from None
-    pools = {cognito_issuer(p, region) for p in authorizer.user_pool_arns}
+    pools = {cognito_issuer(p) for p in authorizer.user_pool_arns}
     if not isinstance(issuer, str) or issuer not in pools:
         raise gw.Unauthorized()
     claims = _decode(token, issuer, keys, http=False)

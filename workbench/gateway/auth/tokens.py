@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from workbench.config import cache_dir
 from workbench.errors import WorkbenchError
+from workbench.template.specs import USER_POOL_ARN
 
 KEY_ID = "workbench-local"
 ALGORITHM = "RS256"  # API Gateway's JWT authorizers accept RSA keys only
@@ -91,9 +92,10 @@ def mint(*, issuer: str, audience: str | None = None, client_id: str | None = No
     return jwt.encode(payload, _private_key(), algorithm=ALGORITHM, headers={"kid": KEY_ID})
 
 
-def cognito_issuer(user_pool: str, region: str) -> str:
-    """A user pool's token issuer, from its ARN (`arn:aws:cognito-idp:r:a:userpool/id`) or id."""
-    pool_id = user_pool.rsplit("/", 1)[-1]
-    if user_pool.startswith("arn:"):
-        region = user_pool.split(":")[3] or region
-    return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+def cognito_issuer(user_pool_arn: str) -> str:
+    """A user pool's token issuer, from its ARN (an authorizer naming anything else is
+    refused at load: `user_pool_problem`)."""
+    match = USER_POOL_ARN.fullmatch(user_pool_arn)
+    if match is None:
+        raise WorkbenchError(f"not a Cognito user pool ARN: {user_pool_arn!r}")
+    return f"https://cognito-idp.{match['region']}.amazonaws.com/{match['id']}"
