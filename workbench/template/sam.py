@@ -14,11 +14,13 @@ keyed by everything it is built from, so an unchanged template costs no transfor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,22 +142,37 @@ def _translate_once(document: dict[str, Any], parameters: dict[str, Any], region
     translator = Translator(managed_policy_map=None, sam_parser=Parser(),
                             boto_session=boto3.session.Session(region_name=region),
                             metrics=metrics)
+    with _quiet_translator():
+        try:
+            result: dict[str, Any] = translator.translate(
+                json.loads(json.dumps(document)), parameter_values=dict(parameters),
+                passthrough_metadata=True)
+            return result
+        except InvalidDocumentException as exc:
+            refused = [(str(getattr(cause, "_logical_id", "")), cause.message)
+                       for cause in exc.causes]
+            if all(logical_id in document.get("Resources", {}) for logical_id, _ in refused):
+                return refused
+            reasons = "; ".join(reason for _, reason in refused)
+            raise fail(None, None, f"the SAM transform refused it: {reasons}") from None
+        except ExceptionWithMessage as exc:
+            raise fail(None, None, f"the SAM transform refused it: {exc.message}") from None
+        finally:
+            metrics.publish()
+
+
+@contextlib.contextmanager
+def _quiet_translator() -> Iterator[None]:
+    """samtranslator logs warnings about its own set-up ("Feature 'x' not available in
+    Feature Toggle Config."), which Python prints to stderr when no handler takes them:
+    nothing the user can act on. What it refuses it raises, and that is reported."""
+    logger = logging.getLogger("samtranslator")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
     try:
-        result: dict[str, Any] = translator.translate(
-            json.loads(json.dumps(document)), parameter_values=dict(parameters),
-            passthrough_metadata=True)
-        return result
-    except InvalidDocumentException as exc:
-        refused = [(str(getattr(cause, "_logical_id", "")), cause.message)
-                   for cause in exc.causes]
-        if all(logical_id in document.get("Resources", {}) for logical_id, _ in refused):
-            return refused
-        reasons = "; ".join(reason for _, reason in refused)
-        raise fail(None, None, f"the SAM transform refused it: {reasons}") from None
-    except ExceptionWithMessage as exc:
-        raise fail(None, None, f"the SAM transform refused it: {exc.message}") from None
+        yield
     finally:
-        metrics.publish()
+        logger.setLevel(level)
 
 
 def _typed(declared: Any, parameters: dict[str, Any]) -> dict[str, Any]:
