@@ -262,7 +262,7 @@ def _events_left_out(prepared: Translated) -> None:
             api = resources.get(target) if isinstance(target, str) else None
             if not isinstance(api, dict):
                 continue
-            api_props = api.get("Properties") or {}
+            api_props = _map(api.get("Properties"))
             what = f"Events.{event_id} on {logical_id} ({props.get('Method')} {props.get('Path')}"
             if not str(api.get("Type", "")).startswith("AWS::Serverless::"):
                 prepared.notes.append(f"not emulated: {what}: SAM adds no route to {target}, "

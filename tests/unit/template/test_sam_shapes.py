@@ -45,3 +45,18 @@ def test_a_resource_whose_properties_are_not_a_map_is_left_out(tmp_path: Path) -
     assert "Fn" in tpl.functions
     assert ("not emulated: Other (the SAM transform refuses it: Resource with id [Other] is "
             "invalid. Attribute 'Properties' should be a map.)") in tpl.unsupported
+
+
+def test_an_api_whose_properties_are_not_a_map_is_left_out(tmp_path: Path) -> None:
+    events = "{E: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /x, Method: get}}}"
+    tpl = template.load(_write(tmp_path, more=f"""  Other:
+    Type: AWS::Serverless::Function
+    Properties: {{CodeUri: code, Handler: app.handler, Runtime: python3.11, Events: {events}}}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: 5
+"""))
+    assert "Fn" in tpl.functions
+    assert any(line.startswith("not emulated: Api (the SAM transform refuses it: Resource with "
+                               "id [Api] is invalid. Attribute 'Properties' should be a map")
+               for line in tpl.unsupported), tpl.unsupported
