@@ -156,8 +156,7 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
             continue
         method = "ANY" if key.lower() in _ANY else key.upper()
         route = _route_path(path, method, kind)
-        security = _security(out, operation.get("security", default_security),
-                             f"{method} {route} on {api}")
+        security = operation.get("security", default_security)  # drafts.access judges it
         integration = _shaped(operation.get("x-amazon-apigateway-integration"), dict,
                               f"x-amazon-apigateway-integration of {method} {route}")
         kind_of = str(integration.get("type", "")).lower()
@@ -169,7 +168,7 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
             out.operations.append(Operation(
                 method, route, route_target_in(integration.get("uri")),
                 str(integration.get("payloadFormatVersion", "2.0" if kind == "http" else "1.0")),
-                list(security), _validation(body, item, operation, validators.get(
+                security, _validation(body, item, operation, validators.get(
                     validator) if isinstance(validator, str) else None),
                 str(operation["operationId"]) if operation.get("operationId") else None,
                 tenant_id_mapping(integration.get("requestParameters"))))
@@ -181,22 +180,12 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
             out.cors = out.cors or cors_of_mock(params)
             mock = mock_preflight(chosen.get("statusCode"), params,
                                   chosen.get("responseTemplates"))
-            out.preflights[route] = (mock, list(security))
+            out.preflights[route] = (mock, security)
         else:
             what = f"{kind_of.upper()} integration" if kind_of else "no integration"
             if integration.get("requestTemplates") or integration.get("responses"):
                 what += " with mapping templates"
             out.notes.append(f"not emulated: {method} {route} on {api} ({what})")
-
-
-def _security(out: Definition, value: Any, where: str) -> list[dict[str, list[str]]]:
-    """An operation's security requirements: a list of maps, scheme -> scopes."""
-    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
-        return value
-    if value:
-        out.notes.append(f"ignored: security of {where} (a list of requirements, not "
-                         f"{shown(value)})")
-    return []
 
 
 def _route_path(path: str, method: str, kind: str) -> str:

@@ -41,17 +41,6 @@ def test_a_method_beside_the_default_route_keeps_its_path() -> None:
     assert routes == {("ANY", "$default"), ("GET", "/$default")}
 
 
-def test_security_that_is_not_a_list_is_noted_not_a_traceback() -> None:
-    body = {"securityDefinitions": {"Auth": {"type": "apiKey", "name": "x-api-key"}},
-            "paths": {"/test": {"get": {"security": {"Auth": []},
-                                        "x-amazon-apigateway-integration": PROXY}}}}
-    definition = openapi.read(body, "rest", "Api")
-    assert [(op.method, op.path, op.security) for op in definition.operations] == [
-        ("GET", "/test", [])]
-    assert definition.notes == ["ignored: security of GET /test on Api (a list of "
-                                'requirements, not {"Auth": []})']
-
-
 @pytest.mark.parametrize("body, why", [
     ({"paths": ["/a"]}, 'paths must be a map, not ["/a"]'),
     ({"x-amazon-apigateway-binary-media-types": "image/png"},
