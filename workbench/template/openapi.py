@@ -154,7 +154,7 @@ def _path(out: Definition, body: dict[str, Any], path: str, item: dict[str, Any]
         if key.lower() not in _METHODS or not isinstance(operation, dict):
             out.notes.append(f"not emulated: {key.upper()} {path} on {api} (not an HTTP method)")
             continue
-        method = "ANY" if key.lower() in _ANY else key.upper()
+        method = method_of(key)
         route = _route_path(path, method, kind)
         security = operation.get("security", default_security)  # drafts.access judges it
         integration = _shaped(operation.get("x-amazon-apigateway-integration"), dict,
@@ -194,6 +194,11 @@ def _route_path(path: str, method: str, kind: str) -> str:
     http-api-develop-routes.html), is the catch-all, not a path."""
     is_default = kind == "http" and method == "ANY" and path in ("/$default", "$default")
     return "$default" if is_default else path
+
+
+def method_of(key: str) -> str:
+    """An operation's key in a path item as a method name: upper case, or ANY."""
+    return "ANY" if key.lower() in _ANY else key.upper()
 
 
 def _scheme(out: Definition, name: str, scheme: dict[str, Any], kind: str) -> None:

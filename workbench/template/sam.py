@@ -27,13 +27,13 @@ from typing import Any
 
 from workbench import config
 from workbench.errors import TemplateError
-from workbench.template import documents
+from workbench.template import documents, openapi
 from workbench.template.intrinsics import as_text
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "workbench-local"
 _NO_VALUE = {"Ref": "AWS::NoValue"}
-_FORMAT = 5  # of the cached translation (notes included): bump when what is cached changes
+_FORMAT = 6  # of the cached translation (notes included): bump when what is cached changes
 Fail = Callable[[str | None, str | None, str], TemplateError]
 Resolve = Callable[[Any, str, str], Any]
 
@@ -248,7 +248,8 @@ def _prepare(prepared: Translated, root: Path, resolve: Resolve, fail: Fail,
 
 def _events_left_out(prepared: Translated) -> None:
     """SAM adds an `Api` event's route to a REST API's own DefinitionBody only with
-    MergeDefinitions (the transform's `__MANAGE_SWAGGER`): say so rather than lose the route
+    MergeDefinitions (the transform's `__MANAGE_SWAGGER`), and never to an
+    AWS::ApiGateway::RestApi: say so when the API lacks that route, rather than lose it
     silently. An `HttpApi` event's route is always added (samtranslator's
     `HttpApi._add_openapi_integration`)."""
     resources = prepared.document.get("Resources") or {}
@@ -260,7 +261,7 @@ def _events_left_out(prepared: Translated) -> None:
             ref = props.get("RestApiId", props.get("ApiId"))
             target = ref.get("Ref") if isinstance(ref, dict) else None
             api = resources.get(target) if isinstance(target, str) else None
-            if not isinstance(api, dict):
+            if not isinstance(api, dict) or _routed(resources, str(target), props):
                 continue
             api_props = _map(api.get("Properties"))
             what = f"Events.{event_id} on {logical_id} ({props.get('Method')} {props.get('Path')}"
@@ -271,6 +272,47 @@ def _events_left_out(prepared: Translated) -> None:
                     and not api_props.get("MergeDefinitions"):
                 prepared.notes.append(f"not emulated: {what}: SAM adds no route to {target}'s "
                                       "own DefinitionBody unless MergeDefinitions is set)")
+
+
+def _routed(resources: dict[str, Any], api: str, event: dict[str, Any]) -> bool:
+    """Does the API itself route the event's method and path (its own, or ANY)?"""
+    path = "/" + str(event.get("Path", "")).strip("/")
+    routes = _declared_routes(resources, api)
+    return (str(event.get("Method", "")).upper(), path) in routes or ("ANY", path) in routes
+
+
+def _declared_routes(resources: dict[str, Any], api: str) -> set[tuple[str, str]]:
+    """(method, path) an API declares: in its OpenAPI body, or as AWS::ApiGateway::Method
+    resources on its Resource tree."""
+    props = resources[api].get("Properties") or {}
+    body = props.get("DefinitionBody", props.get("Body"))
+    paths = body.get("paths") if isinstance(body, dict) else None
+    routes = {(openapi.method_of(str(key)), "/" + str(path).strip("/"))
+              for path, item in (paths.items() if isinstance(paths, dict) else ())
+              if isinstance(item, dict) for key in item}
+    for resource in resources.values():
+        method = resource.get("Properties") if isinstance(resource, dict) else None
+        if resource.get("Type") == "AWS::ApiGateway::Method" and isinstance(method, dict) \
+                and method.get("RestApiId") == {"Ref": api}:
+            path = _resource_path(resources, api, method.get("ResourceId"), ())
+            if path is not None:
+                routes.add((str(method.get("HttpMethod", "")).upper(), path))
+    return routes
+
+
+def _resource_path(resources: dict[str, Any], api: str, ref: Any,
+                   seen: tuple[str, ...]) -> str | None:
+    """The path of an AWS::ApiGateway::Resource named by Ref, or of the API's root
+    (Fn::GetAtt RootResourceId); None if it cannot be followed."""
+    if ref in ({"Fn::GetAtt": [api, "RootResourceId"]}, {"Fn::GetAtt": f"{api}.RootResourceId"}):
+        return "/"
+    logical_id = ref.get("Ref") if isinstance(ref, dict) else None
+    resource = resources.get(logical_id) if isinstance(logical_id, str) else None
+    if not isinstance(resource, dict) or logical_id in seen:
+        return None
+    props = resource.get("Properties") or {}
+    above = _resource_path(resources, api, props.get("ParentId"), (*seen, str(logical_id)))
+    return None if above is None else above.rstrip("/") + "/" + str(props.get("PathPart"))
 
 
 def _function_code(prepared: Translated, logical_id: str, props: dict[str, Any],
