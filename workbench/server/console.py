@@ -128,8 +128,13 @@ def template_lines(template: Template) -> list[str]:
 def _placement_lines(placements: dict[str, Placement]) -> list[str]:
     modes = sorted({p.mode for p in placements.values()})
     lines = [MODE_LINES[mode] for mode in modes if mode in MODE_LINES]
-    return lines + [f"  warning: {p.choice.warning}" for p in placements.values()
-                    if p.choice.warning]
+    # Functions on the same Runtime get the same warning: said once, naming them.
+    warned: dict[str, list[str]] = {}
+    for name, placement in placements.items():
+        if placement.choice.warning:
+            warned.setdefault(placement.choice.warning, []).append(name)
+    return lines + [f"  warning: {', '.join(names)}: {warning}"
+                    for warning, names in warned.items()]
 
 
 def _path(path: str) -> str:
