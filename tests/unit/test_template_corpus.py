@@ -54,7 +54,8 @@ CASES: dict[str, dict[str, Any]] = {
                    ("ANY", "/pets/{petId}", "InlineFunction"), ("GET", "/", "InlineFunction")},
         "skipped": {"NodeFunction": "Runtime 'nodejs22.x' is not run"},
         "unsupported": ["not emulated: MethodSettings on Stage",
-                        "not emulated: PATCH /pets/{petId} on Api (MOCK integration)",
+                        "not emulated: PATCH /pets/{petId} on Api (MOCK integration; it "
+                        "answers 500)",
                         "not emulated: MinimumCompressionSize on Api"],
     },
     "cfn/http.yaml": {

@@ -43,10 +43,15 @@ def _compile(route: Route) -> _Compiled:
 class Router:
     def __init__(self, template: Template) -> None:
         self.template = template
-        self._routes = sorted((_compile(r) for r in template.routes), key=lambda c: c.rank)
-        mocks = [Route(api.logical_id, api.kind, "OPTIONS", path, "", "1.0")
-                 for api in template.apis.values() for path in api.preflights]
-        self._resources = sorted((_compile(r) for r in (*mocks, *template.routes)
+        # Methods API Gateway answers itself (no function): a REST API's mocks, and its
+        # mock OPTIONS, which only a preflight reaches (`resource`).
+        mocks = [Route(api.logical_id, api.kind, method, path, "", "1.0")
+                 for api in template.apis.values() for method, path in api.mocks]
+        preflights = [Route(api.logical_id, api.kind, "OPTIONS", path, "", "1.0")
+                      for api in template.apis.values() for path in api.preflights]
+        self._routes = sorted((_compile(r) for r in (*template.routes, *mocks)),
+                              key=lambda c: c.rank)
+        self._resources = sorted((_compile(r) for r in (*preflights, *mocks, *template.routes)
                                   if r.path != "$default"), key=lambda c: c.rank)
 
     def match(self, method: str, raw_path: str) -> RouteMatch | None:

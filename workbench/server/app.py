@@ -146,6 +146,8 @@ async def gateway(ctx: ServerContext, scope: Scope, receive: Receive, send: Send
     for authorizer in exchange.side:  # shown with the status its answer led to
         ctx.report(None, authorizer, response.status)
     ctx.report(exchange.record, exchange.result, response.status, exchange.error)
+    if exchange.note is not None:
+        ctx.console.note(exchange.note)
     headers = [(k.lower().encode("latin-1"), v.encode()) for k, v in response.headers]
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

@@ -55,6 +55,7 @@ class Exchange:
     error: AwsError | None = None  # Lambda's own failure, when it had one
     # Other invocations it took (Lambda authorizers): printed, not recorded.
     side: list[InvocationResult] = field(default_factory=list)
+    note: str | None = None  # a console line: why API Gateway answered it itself
 
 
 async def handle(request: HttpRequest, router: Router, runtime: Runtime, access: Access,
@@ -73,6 +74,8 @@ async def handle(request: HttpRequest, router: Router, runtime: Runtime, access:
         return Exchange(_unrouted(error, request, router))
     if match is None:
         return Exchange(_unrouted(router.not_found(), request, router))
+    if not match.route.function:
+        return await _answered_by_gateway(request, match, runtime, access)
     exchange = await _through(request, match, runtime, access, arrival, timeout_s,
                               body_too_large)
     api = match.api
@@ -91,7 +94,8 @@ async def _preflight(request: HttpRequest, router: Router, match: RouteMatch | N
         request.raw_path)
     if resource is not None and resource.api.kind == "rest":
         mock = resource.api.preflights.get(resource.route.path)
-        return None if mock is None else await _mock(request, resource, mock, runtime, access)
+        return None if mock is None else await _mock(request, resource, mock, runtime, access,
+                                                     "OPTIONS")
     api = resource.api if resource else next(
         (a for a in router.template.apis.values() if a.kind == "http" and a.cors), None)
     if api is None or api.cors is None or not cors.is_preflight(request):
@@ -99,10 +103,23 @@ async def _preflight(request: HttpRequest, router: Router, match: RouteMatch | N
     return Exchange(cors.http_preflight(api.cors, request))
 
 
+async def _answered_by_gateway(request: HttpRequest, match: RouteMatch, runtime: Runtime,
+                               access: Access) -> Exchange:
+    """A REST method with no function: its static MOCK answer, or, for an integration not
+    emulated, API Gateway's answer to an integration that fails (500)."""
+    route = match.route
+    answer = match.api.mocks[route.method, route.path]
+    if isinstance(answer, MockPreflight):
+        return await _mock(request, match, answer, runtime, access, route.method)
+    return Exchange(gw.GatewayError().render("rest", match.api, request),
+                    note=f"{route.method} {route.path} on {match.api.logical_id}: {answer} "
+                         "is not emulated: answered 500")
+
+
 async def _mock(request: HttpRequest, resource: RouteMatch, mock: MockPreflight,
-                runtime: Runtime, access: Access) -> Exchange:
-    """A REST mock OPTIONS method: its authorizer and API key first, as any method's."""
-    route = Route(resource.api.logical_id, "rest", "OPTIONS", resource.route.path, "", "1.0",
+                runtime: Runtime, access: Access, method: str) -> Exchange:
+    """A REST mock method: its authorizer and API key first, as any method's."""
+    route = Route(resource.api.logical_id, "rest", method, resource.route.path, "", "1.0",
                   authorizer=mock.authorizer, api_key_required=mock.api_key_required)
     match = RouteMatch(route, resource.api, resource.path_parameters)
     ran: list[InvocationResult] = []

@@ -42,6 +42,7 @@ class Draft:
         self.api_key_source = "HEADER"
         self.api_keys: list[str] = []
         self.preflights: dict[str, MockPreflight] = {}
+        self.mocks: dict[tuple[str, str], MockPreflight | str] = {}
         self.gateway_responses: dict[str, GatewayResponse] = {}
         self.routes: list[tuple[str, str, str | None, str, dict[str, Any]]] = []
 
@@ -49,7 +50,7 @@ class Draft:
         return Api(self.logical_id, self.kind, self.stage, self.binary, self.variables,
                    self.authorizers, self.cors, tuple(self.api_keys),
                    "AUTHORIZER" if self.api_key_source == "AUTHORIZER" else "HEADER",
-                   self.preflights, self.gateway_responses)
+                   self.preflights, self.gateway_responses, self.mocks)
 
 
 def belongs(stack: Stack, logical_id: str, prop: str, api: str) -> bool:

@@ -4,12 +4,16 @@ Authorizers, RequestValidators and Models, Stage, ApiKeys and UsagePlans."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+from typing import Any
 
 from workbench.template import openapi
 from workbench.template.drafts import Draft, belongs, read_body, report_ignored
 from workbench.template.specs import (
     Authorizer,
     AuthorizerKind,
+    MockPreflight,
     RequestValidation,
     user_pool_problem,
     user_pools,
@@ -120,10 +124,10 @@ def _rest_methods(stack: Stack, api: str, draft: Draft) -> None:
                        f"{draft.logical_id} (ResponseTransferMode STREAM: the response is sent "
                        "whole)")
         if kind != "AWS_PROXY":
-            templates = integration.get("RequestTemplates") or integration.get(
-                "IntegrationResponses")
-            stack.note(f"not emulated: {method} {path} on {draft.logical_id} ({kind or 'no'} "
-                       f"integration{' with mapping templates' if templates else ''})")
+            mock = _static_mock(integration) if kind == "MOCK" else None
+            draft.mocks[method, path] = _not_emulated(stack, draft, method, path, integration) \
+                if mock is None else dataclasses.replace(mock, authorizer=authorizer,
+                                                         api_key_required=api_key)
             continue
         draft.routes.append((
             "ANY" if method == "ANY" else method, path, route_target_in(integration.get("Uri")),
@@ -134,6 +138,44 @@ def _rest_methods(stack: Stack, api: str, draft: Draft) -> None:
              "operation_name": _operation_name(stack, method_id),
              "tenant_id_mapping": openapi.tenant_id_mapping(integration.get(
                  "RequestParameters"))}))
+
+
+def _not_emulated(stack: Stack, draft: Draft, method: str, path: str,
+                  integration: dict[str, Any]) -> str:
+    """Say at load why a method without a Lambda proxy integration is not emulated."""
+    kind = str(integration.get("Type", "")).upper()
+    templates = integration.get("RequestTemplates") or integration.get("IntegrationResponses")
+    why = f"{kind or 'no'} integration{' with mapping templates' if templates else ''}"
+    stack.note(f"not emulated: {method} {path} on {draft.logical_id} ({why}; it answers 500)")
+    return why
+
+
+# A Velocity reference ($input, ${x}, $!x) or directive (#set, #if ...): not a static text.
+_VTL = re.compile(r"\$!?\{?[A-Za-z]|#[a-z]")
+
+
+def _static_mock(integration: dict[str, Any]) -> MockPreflight | None:
+    """A MOCK integration's answer when its templates are static texts: the request
+    template's statusCode picks the integration response whose SelectionPattern matches
+    it, else the default one (how-to-mock-integration.html). None when a template is
+    VTL, or no integration response is picked (API Gateway then answers 500)."""
+    request = (integration.get("RequestTemplates") or {}).get("application/json")
+    if isinstance(request, str) and _VTL.search(request):
+        return None
+    try:
+        status = str(json.loads(request).get("statusCode", 200)) if request else "200"
+    except (ValueError, AttributeError):
+        return None
+    responses = [r for r in integration.get("IntegrationResponses") or []
+                 if isinstance(r, dict)]
+    chosen = next((r for r in responses if r.get("SelectionPattern")
+                   and re.fullmatch(str(r["SelectionPattern"]), status)), None) or next(
+        (r for r in responses if not r.get("SelectionPattern")), None)
+    templates = (chosen or {}).get("ResponseTemplates") or {}
+    if chosen is None or any(_VTL.search(str(t)) for t in templates.values()):
+        return None
+    return openapi.mock_preflight(chosen.get("StatusCode"),
+                                  chosen.get("ResponseParameters") or {}, templates)
 
 
 def _operation_name(stack: Stack, method_id: str) -> str | None:

@@ -185,6 +185,9 @@ class Api:
     preflights: dict[str, MockPreflight] = field(default_factory=dict)
     # REST: response type ("UNAUTHORIZED", "DEFAULT_4XX", ...) -> its customisation.
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
+    # REST: (method, path) of a method with no Lambda proxy integration -> the static MOCK
+    # answer API Gateway gives, or why it is not emulated (then it answers 500).
+    mocks: dict[tuple[str, str], MockPreflight | str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
