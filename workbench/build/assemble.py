@@ -149,6 +149,9 @@ def function(spec: FunctionSpec, layers: list[BuiltLayer], stage: Path, *, slim:
                      "PythonFunction)")
     for built in layers:
         notes += built.notes
+    notes += _runtime_only([("", installed.site if installed else None),
+                            *((f"layer {b.logical_id}: ", b.path / "python") for b in layers)],
+                           target)
     notes += _other_pythons(copied, "its code", target)
     notes += [note for built in layers for note in _other_pythons(
         built.path.rglob("*.cpython-*.so"), f"layer {built.logical_id}", target)]
@@ -211,6 +214,27 @@ def _other_pythons(files: Iterable[Path], what: str, target: Target) -> list[str
     return [f"{what} holds binary modules for CPython {version} ({', '.join(sorted(names))})"
             f": {target.runtime} cannot import them, here or on Lambda"
             for version, names in sorted(found.items())]
+
+
+def _runtime_only(sites: list[tuple[str, Path | None]], target: Target) -> list[str]:
+    """Extension modules built for the runtime's CPython alone, in the function's
+    dependencies and its layers: Lambda loads them, but a local run on another Python (the
+    nearest one here, when the runtime's is missing) cannot import them. One line for the
+    function, however many places hold them."""
+    if target.interpreter() is not None:
+        return []
+    tag = f".cpython-{target.abi.removeprefix('cp')}-"
+    found = []
+    for where, site in sites:
+        tops = sorted({path.relative_to(site).parts[0].split(".")[0]
+                       for path in site.rglob(f"*{tag}*.so")}) if site else []
+        if tops:
+            found.append(where + ", ".join(tops))
+    if not found:
+        return []
+    return [f"binary modules built for CPython {target.python_version} alone, in "
+            f"{'; '.join(found)}: Lambda loads them; run here on another Python, those "
+            "without a pure-Python fallback fail to import"]
 
 
 def _measure(files: list[Path], root: Path) -> sizes.Size:

@@ -28,7 +28,9 @@ from workbench.build.errors import BuildError
 from workbench.build.platforms import Target
 from workbench.config import cache_dir
 
-FORMAT = "2"  # 2: build inputs and unused build tools removed (build_inputs)
+# 2: build inputs and unused build tools removed (build_inputs); 3: the note on binary
+# modules for the runtime's CPython alone is the function's (assemble), not the install's
+FORMAT = "3"
 
 
 @dataclass
@@ -112,24 +114,10 @@ def _build(requirements: Path, target: Target, slimmed: bool, partial: Path,
     if slimmed:
         notes, installed.removed_tools = slim.slim(installed.site, target, names, say)
         installed.notes += notes
-    if target.interpreter() is None:
-        installed.notes += _only_for_the_runtime(installed.site, target)
     installed.packages = sizes.by_distribution(installed.site)
     installed.size = sum(installed.packages.values(), sizes.Size())
     installed.save()
     return installed
-
-
-def _only_for_the_runtime(site: Path, target: Target) -> list[str]:
-    """Extension modules built for the runtime's CPython alone: Lambda loads them, but a
-    local run on another Python (the nearest one here) cannot import them."""
-    tag = f".cpython-{target.abi.removeprefix('cp')}-"
-    tops = sorted({path.relative_to(site).parts[0] for path in site.rglob(f"*{tag}*.so")})
-    if not tops:
-        return []
-    return [f"binary modules built for CPython {target.python_version} alone, in "
-            f"{', '.join(tops)}: Lambda loads them; run here on another Python, those without "
-            "a pure-Python fallback fail to import"]
 
 
 @contextmanager
