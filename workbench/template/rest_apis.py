@@ -169,13 +169,22 @@ def _static_mock(integration: dict[str, Any]) -> MockPreflight | None:
     responses = [r for r in integration.get("IntegrationResponses") or []
                  if isinstance(r, dict)]
     chosen = next((r for r in responses if r.get("SelectionPattern")
-                   and re.fullmatch(str(r["SelectionPattern"]), status)), None) or next(
+                   and _selects(str(r["SelectionPattern"]), status)), None) or next(
         (r for r in responses if not r.get("SelectionPattern")), None)
     templates = (chosen or {}).get("ResponseTemplates") or {}
     if chosen is None or any(_VTL.search(str(t)) for t in templates.values()):
         return None
     return openapi.mock_preflight(chosen.get("StatusCode"),
                                   chosen.get("ResponseParameters") or {}, templates)
+
+
+def _selects(pattern: str, status: str) -> bool:
+    """Does a SelectionPattern (a Java regular expression) match the whole status? One
+    Python cannot read selects nothing."""
+    try:
+        return re.fullmatch(pattern, status) is not None
+    except re.error:
+        return False
 
 
 def _operation_name(stack: Stack, method_id: str) -> str | None:

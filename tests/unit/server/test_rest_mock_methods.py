@@ -76,6 +76,14 @@ def test_a_static_mock_answers_its_integration_response(
     assert (status != 200) or ("X-Mock", "yes") in response.headers
 
 
+def test_a_selection_pattern_python_cannot_read_selects_nothing(tmp_path: Path) -> None:
+    text = TEMPLATE.format(**STATIC).replace('SelectionPattern: "404"', 'SelectionPattern: "("')
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text("def handler(e, c): return e\n")
+    (tmp_path / "template.yaml").write_text(text)
+    assert _get(template.load(tmp_path / "template.yaml")).response.status == 200
+
+
 @pytest.mark.parametrize("change, why", [
     ({"response": '#set($x = 1){"up": $x}'}, "MOCK integration with mapping templates"),
     ({"request": '{"statusCode": $input.params(\\"s\\")}'},
