@@ -284,15 +284,15 @@ def _routed(resources: dict[str, Any], api: str, event: dict[str, Any]) -> bool:
 def _declared_routes(resources: dict[str, Any], api: str) -> set[tuple[str, str]]:
     """(method, path) an API declares: in its OpenAPI body, or as AWS::ApiGateway::Method
     resources on its Resource tree."""
-    props = resources[api].get("Properties") or {}
+    props = _map(resources[api].get("Properties"))
     body = props.get("DefinitionBody", props.get("Body"))
     paths = body.get("paths") if isinstance(body, dict) else None
     routes = {(openapi.method_of(str(key)), "/" + str(path).strip("/"))
               for path, item in (paths.items() if isinstance(paths, dict) else ())
               if isinstance(item, dict) for key in item}
-    for resource in resources.values():
-        method = resource.get("Properties") if isinstance(resource, dict) else None
-        if resource.get("Type") == "AWS::ApiGateway::Method" and isinstance(method, dict) \
+    for resource in map(_map, resources.values()):
+        method = _map(resource.get("Properties"))
+        if resource.get("Type") == "AWS::ApiGateway::Method" \
                 and method.get("RestApiId") == {"Ref": api}:
             path = _resource_path(resources, api, method.get("ResourceId"), ())
             if path is not None:
