@@ -77,7 +77,7 @@ def _domain(request: HttpRequest, api: Api, region: str) -> tuple[str, str]:
     return domain, domain.split(".")[0]
 
 
-def _body(request: HttpRequest, binary: bool) -> tuple[str | None, bool]:
+def _body(request: HttpRequest, binary: bool, *, rest: bool = False) -> tuple[str | None, bool]:
     if not request.body:
         return None, False
     if binary:
@@ -85,8 +85,14 @@ def _body(request: HttpRequest, binary: bool) -> tuple[str | None, bool]:
     try:
         return request.body.decode("utf-8"), False
     except UnicodeDecodeError:
-        # Bytes that are not UTF-8 cannot travel in a JSON string; like AWS for
-        # non-text content, pass them base64-encoded rather than corrupt them.
+        if rest:
+            # A REST API passes a body whose type is no binary media type as UTF-8 text
+            # (api-gateway-payload-encodings.html): bytes that are not UTF-8 arrive
+            # replaced (U+FFFD), the upload corrupted as deployed, until BinaryMediaTypes
+            # names its type.
+            return request.body.decode("utf-8", errors="replace"), False
+        # An HTTP API base64-encodes what is not text; a "text" type with bytes that are
+        # not UTF-8 travels the same way rather than corrupted.
         return base64.b64encode(request.body).decode(), True
 
 
@@ -144,7 +150,7 @@ def _rest_event(request: HttpRequest, match: RouteMatch, account_id: str, region
     headers = multi_value(forwarded_headers(request), lower=http_api)
     query = multi_value(parse_qsl(request.query_string, keep_blank_values=True), lower=False)
     binary = _http_binary(request) if http_api else _rest_binary(request, api)
-    body, encoded = _body(request, binary)
+    body, encoded = _body(request, binary, rest=not http_api)
     domain, prefix = _domain(request, api, region)
     resource = route.path
     user_agent = request.header("User-Agent")
